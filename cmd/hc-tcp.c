@@ -1,0 +1,384 @@
+/*
+ * hc-tcp: is a TCP service accepting connections (and answering as expected)?
+ *
+ * Exit 0 when a connection to HOST PORT completes, and any --send/--expect
+ * exchange succeeds, before one deadline that also covers name resolution.
+ */
+#include "config.h"
+
+#include <argp.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "hc.h"
+#include "io.h"
+#include "parse.h"
+#include "resolve.h"
+
+#define EXPECT_READ_MAX (64 * 1024)  /* reply bytes searched for --expect */
+
+struct options {
+	int family;
+	int64_t timeout;
+	bool verbose;
+	const char *host;
+	const char *port_arg;
+	uint16_t port;
+	char *send;
+	size_t send_len;
+	char *expect;
+	size_t expect_len;
+};
+
+enum { OPT_SEND = 's', OPT_EXPECT = 'e' };
+
+static const struct argp_option option_table[] = {
+	{ "ipv4", '4', NULL, 0, "Use IPv4 addresses only", 0 },
+	{ "ipv6", '6', NULL, 0, "Use IPv6 addresses only", 0 },
+	{ "expect", OPT_EXPECT, "STRING", 0,
+	  "Require the reply to contain STRING (escapes \\r \\n \\t \\\\ \\xHH)", 0 },
+	{ "send", OPT_SEND, "STRING", 0, "Send STRING once connected (same escapes)", 0 },
+	{ "timeout", 't', "DURATION", 0, "Deadline for the whole check (default 2s)", 0 },
+	{ "verbose", 'v', NULL, 0, "Say on stderr why the check is up or down", 0 },
+	{ 0 }
+};
+
+/*
+ * Decodes the escapes \r \n \t \\ \0 and \xHH of arg into a new buffer.
+ * Returns NULL and sets *why on a malformed escape.
+ */
+static char *
+unescape(const char *arg, size_t *len, const char **why)
+{
+	char *out = hc_xmalloc(strlen(arg) + 1);
+	size_t n = 0;
+	for (const char *p = arg; *p != '\0'; p++) {
+		if (*p != '\\') {
+			out[n++] = *p;
+			continue;
+		}
+		p++;
+		switch (*p) {
+		case 'r': out[n++] = '\r'; break;
+		case 'n': out[n++] = '\n'; break;
+		case 't': out[n++] = '\t'; break;
+		case '\\': out[n++] = '\\'; break;
+		case '0': out[n++] = '\0'; break;
+		case 'x': {
+			unsigned v = 0;
+			for (int i = 1; i <= 2; i++) {
+				char c = p[i];
+				unsigned d;
+				if (c >= '0' && c <= '9')
+					d = (unsigned)(c - '0');
+				else if (c >= 'a' && c <= 'f')
+					d = (unsigned)(c - 'a' + 10);
+				else if (c >= 'A' && c <= 'F')
+					d = (unsigned)(c - 'A' + 10);
+				else {
+					free(out);
+					*why = "\\x needs two hex digits";
+					return NULL;
+				}
+				v = v * 16 + d;
+			}
+			out[n++] = (char)v;
+			p += 2;
+			break;
+		}
+		default:
+			free(out);
+			*why = *p == '\0' ? "trailing backslash" : "unknown escape";
+			return NULL;
+		}
+	}
+	*len = n;
+	return out;
+}
+
+static error_t
+parse_option(int key, char *arg, struct argp_state *state)
+{
+	struct options *o = state->input;
+	const char *why;
+	switch (key) {
+	case '4':
+		o->family = AF_INET;
+		break;
+	case '6':
+		o->family = AF_INET6;
+		break;
+	case 't':
+		if ((why = hc_parse_duration(arg, HC_NS_PER_MS, 3600 * HC_NS_PER_S, &o->timeout)))
+			hc_diex(HC_EXIT_USAGE, "invalid timeout '%s': %s", arg, why);
+		break;
+	case 'v':
+		o->verbose = true;
+		break;
+	case OPT_SEND:
+		free(o->send);
+		if ((o->send = unescape(arg, &o->send_len, &why)) == NULL)
+			hc_diex(HC_EXIT_USAGE, "invalid --send '%s': %s", arg, why);
+		if (o->send_len == 0)
+			hc_diex(HC_EXIT_USAGE, "invalid --send '': empty");
+		break;
+	case OPT_EXPECT:
+		free(o->expect);
+		if ((o->expect = unescape(arg, &o->expect_len, &why)) == NULL)
+			hc_diex(HC_EXIT_USAGE, "invalid --expect '%s': %s", arg, why);
+		if (o->expect_len == 0)
+			hc_diex(HC_EXIT_USAGE, "invalid --expect '': empty");
+		break;
+	case ARGP_KEY_ARG:
+		if (state->arg_num == 0)
+			o->host = arg;
+		else if (state->arg_num == 1)
+			o->port_arg = arg;
+		else
+			hc_diex(HC_EXIT_USAGE, "unexpected argument '%s' (usage: %s [options] HOST PORT)",
+			    arg, hc_progname);
+		break;
+	case ARGP_KEY_END:
+		if (state->arg_num < 2)
+			hc_diex(HC_EXIT_USAGE, "missing %s (usage: %s [options] HOST PORT)",
+			    state->arg_num == 0 ? "HOST and PORT" : "PORT", hc_progname);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+struct verdict {
+	bool up;
+	char reason[160];
+};
+
+__attribute__((format(printf, 2, 3)))
+static void
+set_reason(struct verdict *v, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(v->reason, sizeof v->reason, fmt, ap);
+	va_end(ap);
+	/* strerror() says "Connection refused"; mid-sentence it reads better lower-case. */
+	if (isupper((unsigned char)v->reason[0]) && islower((unsigned char)v->reason[1]))
+		v->reason[0] = (char)tolower((unsigned char)v->reason[0]);
+}
+
+/*
+ * Connects to one address before `deadline`.  Returns the connected socket,
+ * or -1 with the reason in v.
+ */
+static int
+connect_one(const struct hc_sockaddr *a, hc_deadline deadline, struct verdict *v)
+{
+	int fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (fd == -1) {
+		set_reason(v, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (const struct sockaddr *)&a->sa, a->len) == 0)
+		return fd;
+	if (errno != EINPROGRESS) {
+		set_reason(v, "%s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	int r;
+	while ((r = hc_poll(&pfd, 1, deadline)) < 0 && errno == EINTR)
+		;
+	if (r == 0) {
+		set_reason(v, "%s", "no answer before the deadline");
+		close(fd);
+		return -1;
+	}
+	int err = 0;
+	socklen_t len = sizeof err;
+	if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		err = errno;
+	if (err != 0) {
+		set_reason(v, "%s", strerror(err));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Sends the whole payload before the deadline.  false with the reason in v. */
+static bool
+send_payload(int fd, const char *buf, size_t len, hc_deadline deadline, struct verdict *v)
+{
+	while (len > 0) {
+		ssize_t w = send(fd, buf, len, MSG_NOSIGNAL);
+		if (w > 0) {
+			buf += w;
+			len -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno != EAGAIN && errno != EINTR) {
+			set_reason(v, "send: %s", strerror(errno));
+			return false;
+		}
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		if (hc_poll(&pfd, 1, deadline) == 0) {
+			set_reason(v, "%s", "send did not complete before the deadline");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Finds needle in haystack; memmem without relying on _GNU_SOURCE semantics. */
+static bool
+contains(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+	if (nlen > hlen)
+		return false;
+	for (size_t i = 0; i + nlen <= hlen; i++) {
+		if (hay[i] == needle[0] && memcmp(hay + i, needle, nlen) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Reads the reply until it contains `expect`, the peer closes, EXPECT_READ_MAX
+ * bytes were read, or the deadline.  false with the reason in v.
+ */
+static bool
+read_expect(int fd, const char *expect, size_t elen, hc_deadline deadline, struct verdict *v)
+{
+	char *buf = hc_xmalloc(EXPECT_READ_MAX);
+	size_t got = 0;
+	bool found = false;
+	for (;;) {
+		ssize_t r = recv(fd, buf + got, EXPECT_READ_MAX - got, 0);
+		if (r > 0) {
+			size_t from = got >= elen ? got - elen + 1 : 0;
+			got += (size_t)r;
+			if (contains(buf + from, got - from, expect, elen)) {
+				found = true;
+				break;
+			}
+			if (got == EXPECT_READ_MAX) {
+				set_reason(v, "%s", "expected string not in the first 64 KiB of the reply");
+				break;
+			}
+			continue;
+		}
+		if (r == 0) {
+			set_reason(v, "%s", got == 0 ? "connection closed without a reply"
+			    : "reply does not contain the expected string");
+			break;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN) {
+			set_reason(v, "%s", strerror(errno));
+			break;
+		}
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		if (hc_poll(&pfd, 1, deadline) == 0) {
+			set_reason(v, "%s", got == 0 ? "no reply before the deadline"
+			    : "expected string not received before the deadline");
+			break;
+		}
+	}
+	free(buf);
+	return found;
+}
+
+/*
+ * Runs the check: resolve, then each address in turn.  An address gets an
+ * equal share of the time left, the last one all of it, so one silent
+ * address cannot starve the others.
+ */
+static void
+run_check(const struct options *o, hc_deadline deadline, struct verdict *v, char *peer,
+    size_t peer_size)
+{
+	struct hc_sockaddr addrs[HC_RESOLVE_MAX];
+	const char *why = NULL;
+	size_t n = hc_resolve(o->host, o->port, o->family, deadline, addrs, HC_RESOLVE_MAX, &why);
+	if (n == 0) {
+		set_reason(v, "%s", why);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		hc_format_sockaddr(&addrs[i], peer, peer_size);
+		int64_t share = hc_deadline_left(deadline) / (int64_t)(n - i);
+		hc_deadline attempt = i + 1 < n ? hc_deadline_in(share) : deadline;
+		int fd = connect_one(&addrs[i], attempt, v);
+		if (fd == -1)
+			continue;
+		bool ok = true;
+		if (o->send != NULL)
+			ok = send_payload(fd, o->send, o->send_len, deadline, v);
+		if (ok && o->expect != NULL)
+			ok = read_expect(fd, o->expect, o->expect_len, deadline, v);
+		close(fd);
+		v->up = ok;
+		return;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct argp argp = {
+		option_table, parse_option, "HOST PORT",
+		"Check that a TCP service accepts connections and, optionally, answers as expected."
+		"\vExit status: 0 up, 1 down, 2 usage error, 3 internal failure.", NULL, NULL, NULL
+	};
+	struct options o = { .family = AF_UNSPEC, .timeout = 2 * HC_NS_PER_S };
+
+	hc_init(argv[0]);
+	argv[0] = (char *)hc_progname;
+	argp_parse(&argp, argc, argv, 0, NULL, &o);
+
+	int64_t start = hc_now();
+	hc_deadline deadline = hc_deadline_in(o.timeout);
+	const char *why = hc_parse_port(o.port_arg, &o.port);
+	if (why != NULL)
+		hc_diex(HC_EXIT_USAGE, "invalid port '%s': %s", o.port_arg, why);
+	if (o.host[0] == '\0')
+		hc_diex(HC_EXIT_USAGE, "invalid host '': empty");
+
+	struct verdict v = { .up = false };
+	char peer[INET6_ADDRSTRLEN + 16] = "";
+	run_check(&o, deadline, &v, peer, sizeof peer);
+
+	if (o.verbose) {
+		/* The address itself, or "name:port (address)" when HOST is a name. */
+		char where[300];
+		struct hc_prefix literal;
+		if (peer[0] != '\0' && hc_parse_addr(o.host, &literal) == NULL)
+			snprintf(where, sizeof where, "%s", peer);
+		else if (peer[0] != '\0')
+			snprintf(where, sizeof where, "%s:%s (%s)", o.host, o.port_arg, peer);
+		else
+			snprintf(where, sizeof where, "%s:%s", o.host, o.port_arg);
+		char took[32];
+		hc_format_ms(hc_now() - start, took, sizeof took);
+		if (v.up)
+			hc_warnx("%s up in %s", where, took);
+		else
+			hc_warnx("%s down: %s (after %s)", where, v.reason, took);
+	}
+	free(o.send);
+	free(o.expect);
+	return v.up ? HC_EXIT_UP : HC_EXIT_DOWN;
+}

@@ -1,0 +1,40 @@
+/* hc: shared definitions for every program of the toolkit. */
+#ifndef HC_HC_H
+#define HC_HC_H
+
+#include <stdarg.h>
+#include <stdnoreturn.h>
+
+/*
+ * The exit-code contract, identical in every program (README, EXIT STATUS in
+ * every man page).  Checks exit HC_EXIT_UP or HC_EXIT_DOWN; filters exit
+ * HC_EXIT_UP when their input ends normally.
+ */
+enum {
+	HC_EXIT_UP = 0,       /* healthy; for filters, a normal end */
+	HC_EXIT_DOWN = 1,     /* unhealthy */
+	HC_EXIT_USAGE = 2,    /* bad option, argument or value */
+	HC_EXIT_FAILURE = 3,  /* internal failure: out of memory, a system call */
+};
+
+extern const char *hc_progname;
+
+/* Sets hc_progname from argv[0] (its basename) and argp's exit status. */
+void hc_init(const char *argv0);
+
+/* Makes sure fds 0, 1 and 2 are open, on /dev/null if they were closed. */
+void hc_ensure_std_fds(void);
+
+/* "prog: message" on stderr, written with one write(2). */
+void hc_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "prog: message: strerror(errno)" on stderr. */
+void hc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+noreturn void hc_diex(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+noreturn void hc_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Allocation that cannot fail: exits HC_EXIT_FAILURE when memory runs out. */
+void *hc_xmalloc(size_t n);
+void *hc_xcalloc(size_t n, size_t size);
+char *hc_xstrdup(const char *s);
+
+#endif

@@ -1,0 +1,77 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hc.h"
+#include "io.h"
+#include "sig.h"
+
+static int sig_pipe[2] = { -1, -1 };
+static int caught[64];
+static size_t ncaught;
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char b = (unsigned char)sig;
+	(void)!write(sig_pipe[1], &b, 1);
+	errno = saved;
+}
+
+int
+hc_sig_catch(const int *sigs, size_t n)
+{
+	if (sig_pipe[0] == -1) {
+		if (pipe(sig_pipe) == -1)
+			hc_die(HC_EXIT_FAILURE, "pipe");
+		for (int i = 0; i < 2; i++) {
+			if (hc_set_nonblock(sig_pipe[i], true) == -1 ||
+			    fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC) == -1)
+				hc_die(HC_EXIT_FAILURE, "fcntl");
+		}
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = on_signal;
+	for (size_t i = 0; i < n; i++) {
+		if (sigaction(sigs[i], &sa, NULL) == -1)
+			hc_die(HC_EXIT_FAILURE, "sigaction %d", sigs[i]);
+		if (ncaught < sizeof caught / sizeof caught[0])
+			caught[ncaught++] = sigs[i];
+	}
+	return sig_pipe[0];
+}
+
+int
+hc_sig_next(void)
+{
+	unsigned char b;
+	ssize_t r;
+	do
+		r = read(sig_pipe[0], &b, 1);
+	while (r < 0 && errno == EINTR);
+	return r == 1 ? b : 0;
+}
+
+void
+hc_sig_reset_for_exec(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ncaught; i++)
+		sigaction(caught[i], &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}

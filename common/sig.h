@@ -1,0 +1,21 @@
+/* Signals for poll loops: handlers only record; the loop reads them from a pipe. */
+#ifndef HC_SIG_H
+#define HC_SIG_H
+
+#include <stddef.h>
+
+/*
+ * Catches each signal in sigs (a self-pipe: the handler writes the signal
+ * number, nothing else).  Returns the pipe's read end, non-blocking and
+ * close-on-exec, for poll(); exits HC_EXIT_FAILURE if that cannot be set up.
+ * SIGPIPE is ignored as well, so a closed reader shows as EPIPE.
+ */
+int hc_sig_catch(const int *sigs, size_t n);
+
+/* The next caught signal, or 0 when none is pending. */
+int hc_sig_next(void);
+
+/* Restores default dispositions and an empty mask for a child before exec. */
+void hc_sig_reset_for_exec(void);
+
+#endif

@@ -1,0 +1,101 @@
+# Shared helpers for the bats suites.  Every program under test comes from the
+# build tree; every server a test starts is recorded and stopped by its PID.
+
+bats_require_minimum_version 1.5.0
+
+: "${HC_BUILDDIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
+: "${HC_SRCDIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
+PATH="$HC_BUILDDIR:$PATH"
+export PATH
+
+for lib in bats-support bats-assert; do
+	for dir in ${BATS_LIB_PATH:-} /usr/lib/bats /usr/local/lib/bats /usr/lib/node_modules; do
+		if [[ -f "$dir/$lib/load.bash" ]]; then
+			load "$dir/$lib/load.bash"
+			break
+		fi
+	done
+done
+
+# now_us: microseconds on bash's clock, for bounded waits and timings.
+now_us() {
+	echo "${EPOCHREALTIME/./}"
+}
+
+# wait_until SECONDS COMMAND...: polls COMMAND every 20 ms until it succeeds;
+# fails once SECONDS (a decimal number is fine) have passed.
+wait_until() {
+	local limit_us
+	limit_us=$(awk -v s="$1" 'BEGIN { printf "%d", s * 1000000 }')
+	shift
+	local deadline=$(($(now_us) + limit_us))
+	until "$@"; do
+		if (($(now_us) >= deadline)); then
+			echo "wait_until: '$*' still false after ${limit_us}us" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+# start_bg NAME COMMAND...: starts COMMAND in the background (fd 3 closed, so
+# bats does not wait for it) and records its PID for teardown.
+start_bg() {
+	local name=$1
+	shift
+	"$@" 3>&- >"$BATS_TEST_TMPDIR/$name.out" 2>"$BATS_TEST_TMPDIR/$name.err" &
+	echo "$!" >"$BATS_TEST_TMPDIR/$name.pid"
+	HC_BG_PIDS+=("$!")
+}
+
+# stop_bg_all: TERM then KILL every process start_bg recorded; call from teardown.
+stop_bg_all() {
+	local pid
+	for pid in "${HC_BG_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${HC_BG_PIDS[@]}"; do
+		local i
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.02
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	HC_BG_PIDS=()
+}
+HC_BG_PIDS=()
+
+# tcp_server NAME ADDRESS MODE [ARGS...]: starts tests/servers/tcpserver.py and
+# sets $port to the port it bound.
+tcp_server() {
+	local name=$1 address=$2
+	shift 2
+	local portfile="$BATS_TEST_TMPDIR/$name.port"
+	start_bg "$name" python3 "$HC_SRCDIR/tests/servers/tcpserver.py" "$address" "$portfile" "$@"
+	wait_until 10 test -s "$portfile"
+	# shellcheck disable=SC2034 # read by the tests
+	port=$(<"$portfile")
+}
+
+# free_port: a loopback TCP port with nothing listening (bound, then released).
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# elapsed_ms COMMAND...: runs COMMAND, sets $status and $elapsed (milliseconds).
+elapsed_ms() {
+	local t0
+	t0=$(now_us)
+	# shellcheck disable=SC2034 # read by the tests
+	"$@" && status=0 || status=$?
+	# shellcheck disable=SC2034
+	elapsed=$((($(now_us) - t0) / 1000))
+}
+
+# require_root_netns: skips unless this test may create network namespaces.
+require_root_netns() {
+	[[ $(id -u) == 0 ]] || skip "needs root for network namespaces"
+	command -v ip >/dev/null || skip "needs iproute2"
+}
