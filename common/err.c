@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hc.h"
@@ -85,6 +86,28 @@ hc_warnx(const char *fmt, ...)
 	va_start(ap, fmt);
 	vreport(0, fmt, ap);
 	va_end(ap);
+}
+
+void
+hc_logx(const char *fmt, ...)
+{
+	char stamp[40] = "";
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (gmtime_r(&ts.tv_sec, &tm) != NULL) {
+		size_t n = strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(stamp + n, sizeof stamp - n, ".%03ldZ", ts.tv_nsec / 1000000);
+	}
+	char line[1024];
+	size_t n = 0;
+	va_list ap;
+	append(line, sizeof line, &n, "%s: %s ", hc_progname, stamp);
+	va_start(ap, fmt);
+	vappend(line, sizeof line, &n, fmt, ap);
+	va_end(ap);
+	line[n++] = '\n';
+	(void)hc_write_all(STDERR_FILENO, line, n);
 }
 
 void

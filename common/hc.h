@@ -29,6 +29,11 @@ void hc_ensure_std_fds(void);
 void hc_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "prog: message: strerror(errno)" on stderr. */
 void hc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * "prog: 2026-11-25T18:50:00.123Z message" on stderr: for events that a
+ * long-running filter reports (transitions, maintenance), in UTC.
+ */
+void hc_logx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void hc_diex(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 noreturn void hc_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
