@@ -288,10 +288,12 @@ hc_parse_prefix(const char *s, struct hc_prefix *out)
 		return "not an IPv4 or IPv6 prefix";
 	if (slash != NULL) {
 		long long len;
-		/* No leading zeros or signs: "/032" is a typo, not a length. */
-		if (slash[1] == '0' && slash[2] != '\0')
+		const char *digits = slash + 1;
+		/* Digits only, no leading zeros: "/032" and "/24.0" are typos, not lengths. */
+		if (digits[strspn(digits, "0123456789")] != '\0' ||
+		    (digits[0] == '0' && digits[1] != '\0'))
 			return "invalid prefix length";
-		if (hc_parse_int(slash + 1, 0, p.len, &len) != NULL)
+		if (hc_parse_int(digits, 0, p.len, &len) != NULL)
 			return "invalid prefix length";
 		p.len = (unsigned)len;
 	}

@@ -140,6 +140,9 @@ main(void)
 	prefix_case("203.0.113.10/33", NULL);
 	prefix_case("203.0.113.10/", NULL);
 	prefix_case("203.0.113.10/032", NULL);
+	prefix_case("203.0.113.0/24.0", NULL);
+	prefix_case("::0/3.0", NULL);
+	prefix_case("0.0.0.0/0.000", NULL);
 	prefix_case("203.0.113.10/-1", NULL);
 	prefix_case("203.0.113", NULL);
 	prefix_case("203.0.113.256", NULL);
