@@ -38,8 +38,10 @@ bool hc_stream_value_ok(const char *value, size_t len);
 
 /*
  * Parses one line (without its newline), splitting it in place: the fields
- * point into line.  Returns NULL, or the reason the line is not a stream line
- * ("empty line", "unknown state 'x'", "carriage return", ...).
+ * point into line, and line[len] must be writable (it becomes the NUL ending
+ * the last value; hc_linebuf_next's lines have that byte).  Returns NULL, or
+ * the reason the line is not a stream line ("empty line", "unknown state 'x'",
+ * "carriage return", ...).
  */
 const char *hc_stream_parse(char *line, size_t len, struct hc_status *st);
 

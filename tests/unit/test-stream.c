@@ -58,5 +58,10 @@ main(void)
 	hc_status_del(&st, "rc");
 	ok(hc_status_format(&st, out, sizeof out) > 0 && strcmp(out, "up raw=up") == 0, "del removes");
 	ok(hc_status_format(&st, out, 5) == 0, "format refuses a short buffer");
+
+	char unterminated[] = "up rc=0Z";
+	ok(hc_stream_parse(unterminated, 7, &st) == NULL &&
+	    strcmp(hc_status_get(&st, "rc"), "0") == 0 && unterminated[7] == '\0',
+	    "the byte after the line becomes the NUL ending its last value");
 	return tap_done();
 }
