@@ -111,7 +111,7 @@ diag_count(hc_deadline deadline, long long *out)
 	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd == -1)
 		return DIAG_UNAVAILABLE;
-	/* Aligned for the nlmsghdr casts. */
+	/* malloc's alignment suits the nlmsghdr casts. */
 	char *buf = hc_xmalloc(NETLINK_BUF);
 	long long count = 0;
 	enum diag_result r = diag_count_family(fd, AF_INET, buf, deadline, &count);
@@ -211,7 +211,7 @@ load_count_conns(const char *root, hc_deadline deadline, long long *out, const c
 		if (r == DIAG_DEADLINE)
 			return CONNS_DEADLINE;
 	}
-	*source = "proc";
+	*source = "/proc/net/tcp";
 	long long count = 0;
 	if (proc_count_file(root, "/proc/net/tcp", false, deadline, &count) == CONNS_DEADLINE
 	    || proc_count_file(root, "/proc/net/tcp6", true, deadline, &count) == CONNS_DEADLINE)

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -180,34 +179,35 @@ load_read_loadavg(const char *root, struct loadavg *out)
 void
 load_read_meminfo(const char *root, struct meminfo *out)
 {
-	static const struct {
+	const struct {
 		const char *key;
-		size_t offset;
+		uint64_t *value;
 	} keys[] = {
-		{ "MemTotal:", offsetof(struct meminfo, mem_total) },
-		{ "MemAvailable:", offsetof(struct meminfo, mem_available) },
-		{ "SwapTotal:", offsetof(struct meminfo, swap_total) },
-		{ "SwapFree:", offsetof(struct meminfo, swap_free) },
+		{ "MemTotal:", &out->mem_total },
+		{ "MemAvailable:", &out->mem_available },
+		{ "SwapTotal:", &out->swap_total },
+		{ "SwapFree:", &out->swap_free },
 	};
+	enum { NKEYS = sizeof keys / sizeof keys[0] };
 	char *full;
 	char *text = slurp_or_die(root, "/proc/meminfo", &full);
-	unsigned found = 0;
+	bool found[NKEYS] = { false };
 	for (const char *line = text; *line != '\0';) {
-		const char *nl = strchr(line, '\n');
-		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		for (size_t i = 0; i < NKEYS; i++) {
 			size_t kl = strlen(keys[i].key);
 			if (strncmp(line, keys[i].key, kl) != 0)
 				continue;
 			const char *p = line + kl;
-			uint64_t *field = (uint64_t *)(void *)((char *)out + keys[i].offset);
-			if (!scan_u64(&p, field) || strncmp(p, " kB", 3) != 0)
+			if (!scan_u64(&p, keys[i].value) || strncmp(p, " kB", 3) != 0
+			    || (p[3] != '\n' && p[3] != '\0'))
 				hc_diex(HC_EXIT_FAILURE, "malformed %s: bad %s line", full, keys[i].key);
-			found |= 1u << i;
+			found[i] = true;
 		}
+		const char *nl = strchr(line, '\n');
 		line = nl != NULL ? nl + 1 : line + strlen(line);
 	}
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		if (!(found & (1u << i)))
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (!found[i])
 			hc_diex(HC_EXIT_FAILURE, "malformed %s: no %s line%s", full, keys[i].key,
 			    i == 1 ? " (Linux 3.14 or later has it)" : "");
 	}

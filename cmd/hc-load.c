@@ -72,7 +72,7 @@ static const struct argp_option option_table[] = {
 	{ "metric", OPT_METRIC, "BASE", 0,
 	  "Print metric=BASE+(0 to 100, how close to its limit the nearest value is)", 0 },
 	{ "root", OPT_ROOT, "DIR", 0,
-	  "Read proc/ and sys/ files under DIR (recorded fixtures), not from / ", 0 },
+	  "Read /proc and /sys files under DIR (recorded fixtures)", 0 },
 	{ "sample", OPT_SAMPLE, "DURATION", 0, "CPU sample window (default 200ms)", 0 },
 	{ "swap", OPT_SWAP, "PCT", 0, "Down above PCT percent of swap in use", 0 },
 	{ "threads", OPT_THREADS, "N", 0, "Down above N processes and threads in all", 0 },
@@ -233,7 +233,7 @@ parse_option(int key, char *arg, struct argp_state *state)
 
 /* One measured value against its limit. */
 struct reading {
-	char name[96];       /* "cpu", "free on /var" */
+	char name[256];      /* "cpu", "free on /var" */
 	const char *field;   /* key of the stdout field */
 	long long value;     /* hundredths, or a count when decimals is 0 */
 	long long limit;     /* same scale */
@@ -325,6 +325,101 @@ order_readings(struct result *res)
 	}
 }
 
+/* The 1-minute load average and the number of tasks, from /proc/loadavg. */
+static void
+measure_loadavg(const struct options *o, struct result *res)
+{
+	struct loadavg la;
+	load_read_loadavg(o->root, &la);
+	if (o->load.set) {
+		long long limit = o->load.max;
+		long long cpus = o->load_per_cpu ? load_count_cpus(o->root) : 1;
+		struct reading *r = add_reading(res, "load", "load", la.load1_x100, limit * cpus, 2, "");
+		if (o->load_per_cpu) {
+			char per_cpu[32];
+			format_limit(limit, 2, per_cpu, sizeof per_cpu);
+			snprintf(r->detail, sizeof r->detail, " (%s/cpu on %lld CPU%s)", per_cpu, cpus,
+			    cpus == 1 ? "" : "s");
+		}
+	}
+	if (o->threads.set)
+		add_reading(res, "threads", "threads", la.tasks, o->threads.max, 0, "");
+}
+
+/* Memory and swap in use, from /proc/meminfo. */
+static void
+measure_memory(const struct options *o, struct result *res)
+{
+	struct meminfo mi;
+	load_read_meminfo(o->root, &mi);
+	if (o->mem.set)
+		add_reading(res, "mem", "mem", hundredths(mi.mem_total - mi.mem_available, mi.mem_total),
+		    o->mem.max, 2, "%");
+	if (o->swap.set) {
+		struct reading *r = add_reading(res, "swap", "swap",
+		    hundredths(mi.swap_total - mi.swap_free, mi.swap_total), o->swap.max, 2, "%");
+		if (mi.swap_total == 0)
+			snprintf(r->detail, sizeof r->detail, " (no swap)");
+	}
+}
+
+/* Free space of each --disk path, as df(1) counts it: available of used + available. */
+static void
+measure_disks(const struct options *o, struct result *res)
+{
+	for (size_t i = 0; i < o->ndisks; i++) {
+		struct statvfs vfs;
+		if (statvfs(o->disks[i].path, &vfs) == -1)
+			hc_die(HC_EXIT_FAILURE, "cannot statvfs %s", o->disks[i].path);
+		uint64_t used = vfs.f_blocks - vfs.f_bfree;
+		char name[256];
+		snprintf(name, sizeof name, "free on %s", o->disks[i].path);
+		struct reading *r = add_reading(res, name, "disk_free",
+		    hundredths(vfs.f_bavail, used + vfs.f_bavail), o->disks[i].min_free, 2, "%");
+		r->minimum = true;
+	}
+}
+
+/* Established TCP sockets; false when the deadline passed first. */
+static bool
+measure_conns(const struct options *o, hc_deadline deadline, struct result *res)
+{
+	long long n;
+	const char *source;
+	if (load_count_conns(o->root, deadline, &n, &source) == CONNS_DEADLINE) {
+		res->incomplete = "the deadline passed while counting connections";
+		return false;
+	}
+	struct reading *r = add_reading(res, "conns", "conns", n, o->conns.max, 0, "");
+	if (o->root == NULL && strcmp(source, "netlink") != 0)
+		snprintf(r->detail, sizeof r->detail, " (no netlink sock_diag: from %s)", source);
+	return true;
+}
+
+/*
+ * Busy CPU between `start` (read at t0) and a second reading at window_end.
+ * A fixture may record that second reading as proc/stat.end.
+ */
+static void
+measure_cpu(const struct options *o, const struct cpu_times *start, int64_t t0,
+    hc_deadline window_end, struct result *res)
+{
+	while (!hc_deadline_passed(window_end))
+		(void)hc_poll(NULL, 0, window_end);
+	char *end_path = load_path(o->root, "/proc/stat.end");
+	bool recorded = o->root != NULL && access(end_path, F_OK) == 0;
+	free(end_path);
+	struct cpu_times end;
+	load_read_cpu(o->root, recorded ? "/proc/stat.end" : "/proc/stat", &end);
+	double took_ms = (double)(hc_now() - t0) / 1e6;
+	if (end.total <= start->total || end.busy < start->busy)
+		hc_diex(HC_EXIT_FAILURE, "no CPU time counted in a %.0f ms window: use a longer "
+		    "--sample or --timeout", took_ms);
+	struct reading *r = add_reading(res, "cpu", "cpu",
+	    hundredths(end.busy - start->busy, end.total - start->total), o->cpu.max, 2, "%");
+	snprintf(r->detail, sizeof r->detail, " (over %.0f ms)", took_ms);
+}
+
 /*
  * Takes every measurement the options ask for, all before the deadline.
  * The CPU sample window runs while the others are read.
@@ -332,80 +427,20 @@ order_readings(struct result *res)
 static void
 measure(const struct options *o, hc_deadline deadline, struct result *res)
 {
-	struct cpu_times cpu0 = { 0 }, cpu1;
+	struct cpu_times cpu_start;
 	int64_t t0 = hc_now();
 	hc_deadline window_end = hc_deadline_min(hc_deadline_in(o->sample), deadline);
 	if (o->cpu.set)
-		load_read_cpu(o->root, "/proc/stat", &cpu0);
-
-	if (o->load.set || o->threads.set) {
-		struct loadavg la;
-		load_read_loadavg(o->root, &la);
-		if (o->load.set) {
-			long long limit = o->load.max;
-			long long cpus = o->load_per_cpu ? load_count_cpus(o->root) : 1;
-			struct reading *r = add_reading(res, "load", "load",
-			    la.load1_x100, limit * cpus, 2, "");
-			if (o->load_per_cpu) {
-				char per_cpu[32];
-				format_limit(limit, 2, per_cpu, sizeof per_cpu);
-				snprintf(r->detail, sizeof r->detail, " (%s/cpu on %lld CPU%s)", per_cpu,
-				    cpus, cpus == 1 ? "" : "s");
-			}
-		}
-		if (o->threads.set)
-			add_reading(res, "threads", "threads", la.tasks, o->threads.max, 0, "");
-	}
-	if (o->mem.set || o->swap.set) {
-		struct meminfo mi;
-		load_read_meminfo(o->root, &mi);
-		if (o->mem.set)
-			add_reading(res, "mem", "mem",
-			    hundredths(mi.mem_total - mi.mem_available, mi.mem_total), o->mem.max, 2, "%");
-		if (o->swap.set) {
-			struct reading *r = add_reading(res, "swap", "swap",
-			    hundredths(mi.swap_total - mi.swap_free, mi.swap_total), o->swap.max, 2, "%");
-			if (mi.swap_total == 0)
-				snprintf(r->detail, sizeof r->detail, " (no swap)");
-		}
-	}
-	for (size_t i = 0; i < o->ndisks; i++) {
-		struct statvfs vfs;
-		if (statvfs(o->disks[i].path, &vfs) == -1)
-			hc_die(HC_EXIT_FAILURE, "cannot statvfs %s", o->disks[i].path);
-		/* As df(1): the space an unprivileged user may still fill, of used + that. */
-		uint64_t used = vfs.f_blocks - vfs.f_bfree;
-		char name[96];
-		snprintf(name, sizeof name, "free on %s", o->disks[i].path);
-		struct reading *r = add_reading(res, name, "disk_free",
-		    hundredths(vfs.f_bavail, used + vfs.f_bavail), o->disks[i].min_free, 2, "%");
-		r->minimum = true;
-	}
-	if (o->conns.set) {
-		long long n;
-		const char *source;
-		if (load_count_conns(o->root, deadline, &n, &source) == CONNS_DEADLINE) {
-			res->incomplete = "the deadline passed while counting connections";
-			return;
-		}
-		add_reading(res, "conns", "conns", n, o->conns.max, 0, "");
-	}
-	if (o->cpu.set) {
-		while (!hc_deadline_passed(window_end))
-			(void)hc_poll(NULL, 0, window_end);
-		/* A fixture records the window's end as a second file. */
-		char *end = load_path(o->root, "/proc/stat.end");
-		bool recorded = o->root != NULL && access(end, F_OK) == 0;
-		free(end);
-		load_read_cpu(o->root, recorded ? "/proc/stat.end" : "/proc/stat", &cpu1);
-		int64_t took = hc_now() - t0;
-		if (cpu1.total <= cpu0.total || cpu1.busy < cpu0.busy)
-			hc_diex(HC_EXIT_FAILURE, "no CPU time counted in a %.0f ms window: use a longer "
-			    "--sample or --timeout", (double)took / 1e6);
-		struct reading *r = add_reading(res, "cpu", "cpu",
-		    hundredths(cpu1.busy - cpu0.busy, cpu1.total - cpu0.total), o->cpu.max, 2, "%");
-		snprintf(r->detail, sizeof r->detail, " (over %.0f ms)", (double)took / 1e6);
-	}
+		load_read_cpu(o->root, "/proc/stat", &cpu_start);
+	if (o->load.set || o->threads.set)
+		measure_loadavg(o, res);
+	if (o->mem.set || o->swap.set)
+		measure_memory(o, res);
+	measure_disks(o, res);
+	if (o->conns.set && !measure_conns(o, deadline, res))
+		return;
+	if (o->cpu.set)
+		measure_cpu(o, &cpu_start, t0, window_end, res);
 }
 
 /*
@@ -441,7 +476,7 @@ describe(const struct reading *r, char *buf, size_t size)
 	    r->unit, op, limit, r->unit, r->detail);
 }
 
-/* The -v line: the limits past their values first, then the others. */
+/* The -v line: the values past their limits first, then the others. */
 static void
 report(const struct result *res, bool up, bool metric, long long metric_value)
 {
@@ -453,11 +488,13 @@ report(const struct result *res, bool up, bool metric, long long metric_value)
 			describe(&res->r[i], passed, sizeof passed);
 	}
 	char tail[48] = "";
-	if (metric)
+	if (metric && res->incomplete == NULL)
 		snprintf(tail, sizeof tail, "; metric %lld", metric_value);
-	if (res->incomplete != NULL)
-		hc_warnx("down: %s%s%s", res->incomplete, passed[0] != '\0' ? "; " : "", passed);
-	else if (up)
+	if (res->incomplete != NULL) {
+		size_t n = strlen(failed);
+		snprintf(failed + n, sizeof failed - n, "%s%s", n > 0 ? ", " : "", res->incomplete);
+	}
+	if (up)
 		hc_warnx("up: %s%s", passed, tail);
 	else
 		hc_warnx("down: %s%s%s%s", failed, passed[0] != '\0' ? "; " : "", passed, tail);

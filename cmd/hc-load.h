@@ -63,7 +63,7 @@ enum conns_result {
  * into *out.  Live, it asks the kernel over netlink sock_diag and reads
  * /proc/net/tcp and tcp6 only when netlink is not available; with a root,
  * it reads ROOT/proc/net/tcp and ROOT/proc/net/tcp6.  *source says which
- * ("netlink" or "proc").
+ * ("netlink" or "/proc/net/tcp").
  */
 enum conns_result load_count_conns(const char *root, hc_deadline deadline, long long *out,
     const char **source);

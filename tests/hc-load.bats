@@ -140,6 +140,18 @@ pct() {
 	[[ $stderr == "hc-load: up: conns 18000 <= 18000" ]]
 }
 
+@test "hc-load: counting past the deadline is down, without a metric" {
+	cp -r "$FIXTURES/idle" "$BATS_TEST_TMPDIR/root"
+	awk 'NR == 1 { print; next } { lines[NR] = $0 } END {
+		for (i = 0; i < 20000; i++) for (n = 2; n <= NR; n++) print lines[n] }' \
+		"$FIXTURES/idle/proc/net/tcp" >"$BATS_TEST_TMPDIR/root/proc/net/tcp"
+	run --separate-stderr hc-load -v --root "$BATS_TEST_TMPDIR/root" --timeout 1ms \
+		--metric 100 --mem 1 --swap 50 --conns 1000000
+	assert_failure 1
+	assert_output ""
+	[[ $stderr == "hc-load: down: mem 1.61% > 1%, the deadline passed while counting connections; swap 0.00% <= 50% (no swap)" ]]
+}
+
 @test "hc-load: HC_LOAD_ROOT stands for --root, and --root wins" {
 	HC_LOAD_ROOT="$FIXTURES/pressure" run --separate-stderr hc-load -v --mem 95
 	assert_failure 1
@@ -352,10 +364,19 @@ pct() {
 	for p in hc-loop hc-dampen hc-announce; do
 		[[ -x $HC_BUILDDIR/$p ]] || skip "$p is not built yet"
 	done
-	run --separate-stderr bash -c 'hc-loop -n 1 -i 10ms -- hc-load --root "$1" --metric 100 --mem 100 |
-		hc-dampen --rise 1 | hc-announce --med-from metric 203.0.113.10/32' \
-		sh "$FIXTURES/pressure"
-	[[ $output == *"announce route 203.0.113.10/32 next-hop self med 196"* ]]
+	# The pipeline reads the idle recording, then, once its MED is out,
+	# the recording under pressure: mem 1.61% and 96.00% of a limit of 100.
+	ln -s "$FIXTURES/idle" "$BATS_TEST_TMPDIR/root"
+	export HC_LOAD_ROOT="$BATS_TEST_TMPDIR/root"
+	start_bg pipeline bash -c 'hc-loop -n 30 -i 100ms -- hc-load --metric 100 --mem 100 |
+		hc-dampen --rise 1 | hc-announce --min-lifetime 0 --med-from metric 203.0.113.10/32'
+	out="$BATS_TEST_TMPDIR/pipeline.out"
+	wait_until 10 grep -q "med 102" "$out"
+	ln -sfn "$FIXTURES/pressure" "$BATS_TEST_TMPDIR/root"
+	wait_until 10 grep -q "med 196" "$out"
+	run grep '^announce' "$out"
+	assert_line --index 0 "announce route 203.0.113.10/32 next-hop self med 102"
+	assert_line --index 1 "announce route 203.0.113.10/32 next-hop self med 196"
 }
 
 @test "hc-load: --help and --version exit 0" {
