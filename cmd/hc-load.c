@@ -412,9 +412,13 @@ measure_cpu(const struct options *o, const struct cpu_times *start, int64_t t0,
 	struct cpu_times end;
 	load_read_cpu(o->root, recorded ? "/proc/stat.end" : "/proc/stat", &end);
 	double took_ms = (double)(hc_now() - t0) / 1e6;
-	if (end.total <= start->total || end.busy < start->busy)
+	if (end.total <= start->total || end.busy < start->busy) {
+		if (o->root != NULL)
+			hc_diex(HC_EXIT_FAILURE, "no CPU time counted between two readings of "
+			    "%s/proc/stat: record the window's end as proc/stat.end", o->root);
 		hc_diex(HC_EXIT_FAILURE, "no CPU time counted in a %.0f ms window: use a longer "
 		    "--sample or --timeout", took_ms);
+	}
 	struct reading *r = add_reading(res, "cpu", "cpu",
 	    hundredths(end.busy - start->busy, end.total - start->total), o->cpu.max, 2, "%");
 	snprintf(r->detail, sizeof r->detail, " (over %.0f ms)", took_ms);

@@ -15,6 +15,13 @@ teardown() {
 	fi
 }
 
+# copy_fixture NAME: a writable copy of a recording in $BATS_TEST_TMPDIR/root
+# (under make distcheck the source tree is read-only).
+copy_fixture() {
+	cp -r "$FIXTURES/$1" "$BATS_TEST_TMPDIR/root"
+	chmod -R u+w "$BATS_TEST_TMPDIR/root"
+}
+
 # in_netns COMMAND...: runs COMMAND in the test's network namespace.
 in_netns() {
 	ip netns exec "$NETNS" "$@"
@@ -104,7 +111,7 @@ pct() {
 }
 
 @test "hc-load: without /sys, the CPUs are counted from /proc/stat" {
-	cp -r "$FIXTURES/pressure" "$BATS_TEST_TMPDIR/root"
+	copy_fixture pressure
 	rm -r "$BATS_TEST_TMPDIR/root/sys"
 	run --separate-stderr hc-load -v --root "$BATS_TEST_TMPDIR/root" --load 5/cpu
 	assert_success
@@ -121,7 +128,7 @@ pct() {
 	assert_failure 1
 	[[ $stderr == "hc-load: down: conns 10 > 9" ]]
 	# Without tcp6 (IPv6 disabled) only the 6 IPv4 sockets count.
-	cp -r "$FIXTURES/idle" "$BATS_TEST_TMPDIR/root"
+	copy_fixture idle
 	rm "$BATS_TEST_TMPDIR/root/proc/net/tcp6"
 	run --separate-stderr hc-load -v --root "$BATS_TEST_TMPDIR/root" --conns 6
 	assert_success
@@ -130,7 +137,7 @@ pct() {
 
 @test "hc-load: a /proc/net/tcp larger than one read is counted exactly" {
 	# 30,000 recorded lines (4.5 MB) cross many 256 KiB reads mid-line.
-	cp -r "$FIXTURES/idle" "$BATS_TEST_TMPDIR/root"
+	copy_fixture idle
 	awk 'NR == 1 { print; next } { lines[NR] = $0 } END {
 		for (i = 0; i < 3000; i++) for (n = 2; n <= NR; n++) print lines[n] }' \
 		"$FIXTURES/idle/proc/net/tcp" >"$BATS_TEST_TMPDIR/root/proc/net/tcp"
@@ -141,7 +148,7 @@ pct() {
 }
 
 @test "hc-load: counting past the deadline is down, without a metric" {
-	cp -r "$FIXTURES/idle" "$BATS_TEST_TMPDIR/root"
+	copy_fixture idle
 	awk 'NR == 1 { print; next } { lines[NR] = $0 } END {
 		for (i = 0; i < 20000; i++) for (n = 2; n <= NR; n++) print lines[n] }' \
 		"$FIXTURES/idle/proc/net/tcp" >"$BATS_TEST_TMPDIR/root/proc/net/tcp"
@@ -269,7 +276,7 @@ pct() {
 }
 
 @test "hc-load: a file that does not parse is an internal failure with one line" {
-	cp -r "$FIXTURES/idle" "$BATS_TEST_TMPDIR/root"
+	copy_fixture idle
 	root="$BATS_TEST_TMPDIR/root"
 	grep -v MemAvailable "$FIXTURES/idle/proc/meminfo" >"$root/proc/meminfo"
 	run --separate-stderr hc-load --root "$root" --mem 95
@@ -279,6 +286,10 @@ pct() {
 	run --separate-stderr hc-load --root "$root" --load 5
 	assert_failure 3
 	[[ $stderr == "hc-load: malformed $root/proc/loadavg: expected '1.00 1.00 1.00 R/N PID'" ]]
+	rm "$root/proc/stat.end"
+	run --separate-stderr hc-load --root "$root" --cpu 5 --sample 10ms
+	assert_failure 3
+	[[ $stderr == "hc-load: no CPU time counted between two readings of $root/proc/stat: record the window's end as proc/stat.end" ]]
 	echo 'intr 1 2 3' >"$root/proc/stat"
 	run --separate-stderr hc-load --root "$root" --cpu 5
 	assert_failure 3
