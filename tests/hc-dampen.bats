@@ -426,22 +426,22 @@ bg_exited() {
 }
 
 @test "hc-dampen: replaying a recording with the default rise 3 fall 3" {
-	run --separate-stderr hc-dampen <"$FIXTURES/flapping.log"
+	run --separate-stderr hc-dampen <"$FIXTURES/flapping.in"
 	assert_success
 	assert_output "$(<"$FIXTURES/flapping.rise3.out")"
-	run bash -c 'hc-dampen <"$1" | cut -d " " -f 1 | uniq -c | tr -s " "' _ "$FIXTURES/flapping.log"
+	run bash -c 'hc-dampen <"$1" | cut -d " " -f 1 | uniq -c | tr -s " "' _ "$FIXTURES/flapping.in"
 	expect_lines ' 2 down' ' 10 up' ' 7 down' ' 6 up' ' 3 down' ' 18 up' ' 1 down'
 }
 
 @test "hc-dampen: replaying a recording with --rise 5 announces later" {
-	run --separate-stderr hc-dampen --rise 5 <"$FIXTURES/flapping.log"
+	run --separate-stderr hc-dampen --rise 5 <"$FIXTURES/flapping.in"
 	assert_success
 	assert_output "$(<"$FIXTURES/flapping.rise5.out")"
 }
 
 @test "hc-dampen: replaying a recording with flap damping on the stream clock" {
 	run --separate-stderr hc-dampen --clock stream --suppress 1500 --reuse 1000 \
-		--half-life 20s --max-suppress 1m <"$FIXTURES/flapping.log"
+		--half-life 20s --max-suppress 1m <"$FIXTURES/flapping.in"
 	assert_success
 	assert_output "$(<"$FIXTURES/flapping.damped.out")"
 	[[ $stderr == *"flapping: penalty 1635 is above --suppress 1500; up is held back for 14.19 s, until it decays below --reuse 1000" ]]
