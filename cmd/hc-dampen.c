@@ -370,7 +370,7 @@ apply_result(struct damper *d, enum hc_state result, int64_t now)
 	settle(d, now);
 }
 
-/* Where time comes from, and the input line count for warnings. */
+/* Where the time of each line comes from. */
 struct input_clock {
 	bool stream;
 	bool started;
@@ -636,7 +636,8 @@ main(int argc, char **argv)
 	struct hc_linebuf lb;
 	hc_linebuf_init(&lb, HC_STREAM_LINE_MAX);
 
-	for (;;) {
+	const char *end = NULL;
+	while (end == NULL) {
 		struct pollfd fds[2] = {
 			{ .fd = sig_fd, .events = POLLIN },
 			{ .fd = STDIN_FILENO, .events = POLLIN },
@@ -645,18 +646,18 @@ main(int argc, char **argv)
 		int r = hc_poll(fds, 2, timer);
 		if (r < 0 && errno != EINTR)
 			hc_die(HC_EXIT_FAILURE, "poll");
-		int sig;
-		while ((sig = hc_sig_next()) != 0) {
-			write_final(sig == SIGTERM ? "sigterm" : "sigint", &f.warn);
-			return HC_EXIT_UP;
+		int sig = hc_sig_next();
+		if (sig != 0) {
+			end = sig == SIGTERM ? "sigterm" : "sigint";
+			break;
 		}
 		if (hc_deadline_passed(timer))
 			handle_timer(&f);
-		if (r > 0 && fds[1].revents != 0 && !read_input(&f, &lb)) {
-			write_final("eof", &f.warn);
-			hc_linebuf_free(&lb);
-			free(f.d.window);
-			return HC_EXIT_UP;
-		}
+		if (r > 0 && fds[1].revents != 0 && !read_input(&f, &lb))
+			end = "eof";
 	}
+	write_final(end, &f.warn);
+	hc_linebuf_free(&lb);
+	free(f.d.window);
+	return HC_EXIT_UP;
 }
