@@ -27,6 +27,28 @@ words_add(struct words *w, const char *word)
 	w->v[w->n++] = hc_xstrdup(word);
 }
 
+static void
+words_free(struct words *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->v[i]);
+	free(w->v);
+	*w = (struct words){ NULL, 0 };
+}
+
+void
+route_config_free(struct route_config *c)
+{
+	words_free(&c->communities);
+	words_free(&c->as_path);
+	words_free(&c->large_communities);
+	words_free(&c->extended_communities);
+	for (int s = 0; s < SET_COUNT; s++) {
+		words_free(&c->state_communities[s]);
+		words_free(&c->state_as_path[s]);
+	}
+}
+
 /* Splits s at ':' into at most max parts, in place.  Returns the count. */
 static size_t
 split_colons(char *s, char **parts, size_t max)

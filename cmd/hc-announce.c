@@ -235,6 +235,8 @@ parse_option(int key, char *arg, struct argp_state *state)
 		const char *why = hc_parse_addr(arg, &a);
 		if (why != NULL)
 			usage_error(o, "invalid neighbor '%s': %s", arg, why);
+		else if (c->neighbor[0] != '\0')
+			usage_error(o, "invalid neighbor '%s': only one --neighbor", arg);
 		else
 			hc_format_addr(&a, c->neighbor, sizeof c->neighbor);
 		break;
@@ -578,7 +580,8 @@ apply(const struct options *o, struct runtime *r, const char *reason)
 	enum state now = current_state(r);
 	char what[96];
 	describe_view(&v, what, sizeof what);
-	if (now != r->shown) {
+	bool transition = now != r->shown;
+	if (transition) {
 		if (!changed)
 			snprintf(what, sizeof what, "%s", v.announce ? "no route change"
 			    : "stay withdrawn");
@@ -593,7 +596,7 @@ apply(const struct options *o, struct runtime *r, const char *reason)
 			    (unsigned long)v.med);
 		hc_logx("%s: %s: %s (%s)", o->name, state_names[now], what, reason);
 	}
-	if (changed || now != r->shown || o->med_field != NULL)
+	if (changed || transition || r->have_latency)
 		write_metrics(o, r);
 }
 
@@ -779,6 +782,8 @@ fail_usage(struct options *o, int sigfd, int64_t start)
 {
 	if (o->error[0] != '\0')
 		hc_warnx("%s", o->error);
+	if (o->name[0] == '\0')
+		snprintf(o->name, sizeof o->name, "%s", "configuration");
 	struct route_config *c = &o->route;
 	for (size_t i = 0; i < c->nprefixes; i++) {
 		char cmd[COMMAND_MAX];
@@ -788,7 +793,7 @@ fail_usage(struct options *o, int sigfd, int64_t start)
 		if (route_command(c, i, &v, cmd, sizeof cmd))
 			(void)hc_write_line(STDOUT_FILENO, cmd);
 	}
-	hold_before_exit(o, sigfd, start, "configuration error");
+	hold_before_exit(o, sigfd, start, "usage error");
 	exit(HC_EXIT_USAGE);
 }
 
@@ -893,5 +898,6 @@ main(int argc, char **argv)
 	hc_linebuf_free(&lb);
 	for (size_t i = 0; i < o.route.nprefixes; i++)
 		free(r.sent[i]);
+	route_config_free(&o.route);
 	return r.out_broken ? HC_EXIT_FAILURE : status;
 }

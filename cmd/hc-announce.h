@@ -59,6 +59,9 @@ struct route_view {
 	bool graceful;       /* RFC 8326 drain: GRACEFUL_SHUTDOWN community added */
 };
 
+/* Frees the lists of c. */
+void route_config_free(struct route_config *c);
+
 /*
  * Validators: NULL when word is valid (and stored canonically by the caller),
  * else a short reason for "invalid community 'x': reason".

@@ -206,8 +206,8 @@ commands() {
 	wait_until 3 bird_has 203.0.113.10/32 "BGP.community: (65000,1) (65535,0)"
 	bird_has 203.0.113.10/32 "BGP.med: 4294967295"
 	wait_until 5 bird_lacks 203.0.113.10/32
-	run grep -vcx done "$LAB/acks"
+	run grep -vcx "done" "$LAB/acks"
 	assert_output 0
-	run grep -cx done "$LAB/acks"
+	run grep -cx "done" "$LAB/acks"
 	((output >= 10)) || { echo "acks: $output" >&2; cat "$LAB/hc.err" >&2; false; }
 }

@@ -5,7 +5,6 @@
 load test_helper
 load lib-announce
 
-NH=203.0.113.10/32
 W="withdraw route 203.0.113.10/32 next-hop self"
 A="announce route 203.0.113.10/32 next-hop self"
 
@@ -381,6 +380,7 @@ refuses() {
 	refuses "invalid next hop '192.0.2.3': an IPv4 next hop was already given" \
 		-n 192.0.2.2 -n 192.0.2.3 203.0.113.10
 	refuses "invalid neighbor '192.0.2.300': " --neighbor 192.0.2.300 203.0.113.10
+	refuses "invalid neighbor '192.0.2.3': only one --neighbor" --neighbor 192.0.2.1 --neighbor 192.0.2.3 203.0.113.10
 	refuses "invalid --stale '5x': " --stale 5x 203.0.113.10
 	refuses "invalid --stale '0': too small" --stale 0 203.0.113.10
 	refuses "invalid --drain '-1s': " --drain -1s 203.0.113.10
@@ -430,9 +430,19 @@ refuses() {
 	grep -Eqx 'hc_announce_last_change_timestamp_seconds\{service="web"\} [0-9]{10}\.[0-9]{3}' "$m"
 	echo down >&4
 	wait_until 5 grep -qx 'hc_announce_announced{service="web"} 0' "$m"
+	grep -qx 'hc_announce_state{service="web",state="down"} 1' "$m"
 	grep -qx 'hc_announce_transitions_total{service="web"} 2' "$m"
-	! grep -q hc_announce_med "$m"
+	run ! grep -q hc_announce_med "$m"
 	[[ ! -e $m.tmp ]]
+}
+
+@test "hc-announce: --metrics follows a state change that changes no route" {
+	local m=$BATS_TEST_TMPDIR/hc.prom
+	announce_bg --min-lifetime 0 --name web --metrics "$m" 203.0.113.10
+	wait_until 5 grep -qx 'hc_announce_state{service="web",state="start"} 1' "$m"
+	echo down >&4
+	wait_until 5 grep -qx 'hc_announce_state{service="web",state="down"} 1' "$m"
+	grep -qx 'hc_announce_transitions_total{service="web"} 1' "$m"
 }
 
 @test "hc-announce: an unwritable metrics file is reported and the routes still follow the stream" {
