@@ -168,6 +168,7 @@ add_word(struct options *o, const char *what, const char *arg, struct words *lis
 	words_add(list, canon);
 }
 
+/* Parses a duration option (at least min, at most a day), or records the error. */
 static void
 parse_duration(struct options *o, const char *what, const char *arg, int64_t min, int64_t *out)
 {
@@ -176,6 +177,7 @@ parse_duration(struct options *o, const char *what, const char *arg, int64_t min
 		usage_error(o, "invalid %s '%s': %s", what, arg, why);
 }
 
+/* Adds one PREFIX argument, refusing duplicates, or records the error. */
 static void
 parse_prefix_arg(struct options *o, const char *arg)
 {
@@ -199,6 +201,7 @@ parse_prefix_arg(struct options *o, const char *arg)
 	c->prefixes[c->nprefixes++] = p;
 }
 
+/* Sets the next hop of the address's family ("self" resets IPv4), or records the error. */
 static void
 parse_next_hop(struct options *o, const char *arg)
 {
@@ -414,7 +417,7 @@ struct runtime {
 	bool seen_up;              /* an up line came: --announce-down may announce */
 	bool have_dyn_med, metric_warned;
 	uint32_t dyn_med;
-	int64_t start, last_line, next_maint_check;
+	int64_t last_line, next_maint_check;
 	unsigned long long transitions;
 	int64_t last_change_wall;  /* ns since the epoch */
 	bool have_latency;
@@ -474,12 +477,21 @@ describe_view(const struct route_view *v, char *buf, size_t size)
 		    v->graceful ? " with GRACEFUL_SHUTDOWN 65535:0" : "");
 }
 
+/* Appends one metric with its HELP and TYPE lines to buf at *n. */
+__attribute__((format(printf, 7, 8)))
 static void
-metric_line(char *buf, size_t size, size_t *n, const char *name, const char *labels,
-    const char *value)
+add_metric(char *buf, size_t size, size_t *n, const char *name, const char *type,
+    const char *help, const char *fmt, ...)
 {
 	if (*n < size)
-		*n += (size_t)snprintf(buf + *n, size - *n, "%s{%s} %s\n", name, labels, value);
+		*n += (size_t)snprintf(buf + *n, size - *n, "# HELP %s %s\n# TYPE %s %s\n", name,
+		    help, name, type);
+	if (*n >= size)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	*n += (size_t)vsnprintf(buf + *n, size - *n, fmt, ap);
+	va_end(ap);
 }
 
 /*
@@ -491,49 +503,39 @@ write_metrics(const struct options *o, struct runtime *r)
 {
 	if (o->metrics == NULL)
 		return;
-	char buf[4096], labels[128], value[64];
+	char buf[4096];
 	size_t n = 0;
-	snprintf(labels, sizeof labels, "service=\"%s\"", o->name);
+	const char *sv = o->name;
 	enum state now = current_state(r);
-	n += (size_t)snprintf(buf + n, sizeof buf - n,
-	    "# HELP hc_announce_state 1 for the state hc-announce is in.\n"
-	    "# TYPE hc_announce_state gauge\n");
-	for (int s = 0; s < ST_COUNT; s++) {
-		char l[192];
-		snprintf(l, sizeof l, "%s,state=\"%s\"", labels, state_names[s]);
-		metric_line(buf, sizeof buf, &n, "hc_announce_state", l, s == (int)now ? "1" : "0");
-	}
-	static const char *const help[] = {
-		"hc_announce_up", "1 if the last status line was up.", "gauge",
-		"hc_announce_announced", "Prefixes announced.", "gauge",
-		"hc_announce_med", "MED of the first prefix, while announced.", "gauge",
-		"hc_announce_transitions_total", "State changes since start.", "counter",
-		"hc_announce_last_change_timestamp_seconds", "When the state last changed.", "gauge",
-		"hc_announce_check_duration_seconds", "How long the last check ran (ms= field).",
-		"gauge",
-	};
-	for (size_t i = 0; i < sizeof help / sizeof help[0]; i += 3) {
-		if (i == 6 && !r->applied.announce)
-			continue;
-		if (i == 15 && !r->have_latency)
-			continue;
-		switch (i) {
-		case 0: snprintf(value, sizeof value, "%d", r->health == ST_UP); break;
-		case 3: snprintf(value, sizeof value, "%zu",
-			    r->applied.announce ? o->route.nprefixes : 0); break;
-		case 6: snprintf(value, sizeof value, "%lu", (unsigned long)r->applied.med); break;
-		case 9: snprintf(value, sizeof value, "%llu", r->transitions); break;
-		case 12: snprintf(value, sizeof value, "%lld.%03lld",
-			    (long long)(r->last_change_wall / HC_NS_PER_S),
-			    (long long)(r->last_change_wall % HC_NS_PER_S / HC_NS_PER_MS)); break;
-		default: snprintf(value, sizeof value, "%lld.%06lld", r->latency_us / 1000000,
-			    r->latency_us % 1000000); break;
-		}
-		if (n < sizeof buf)
-			n += (size_t)snprintf(buf + n, sizeof buf - n, "# HELP %s %s\n# TYPE %s %s\n",
-			    help[i], help[i + 1], help[i], help[i + 2]);
-		metric_line(buf, sizeof buf, &n, help[i], labels, value);
-	}
+	add_metric(buf, sizeof buf, &n, "hc_announce_state", "gauge",
+	    "1 for the state hc-announce is in.", "%s", "");
+	for (int s = 0; s < ST_COUNT && n < sizeof buf; s++)
+		n += (size_t)snprintf(buf + n, sizeof buf - n,
+		    "hc_announce_state{service=\"%s\",state=\"%s\"} %d\n", sv, state_names[s],
+		    s == (int)now);
+	add_metric(buf, sizeof buf, &n, "hc_announce_up", "gauge",
+	    "1 if the last status line was up.", "hc_announce_up{service=\"%s\"} %d\n", sv,
+	    r->health == ST_UP);
+	add_metric(buf, sizeof buf, &n, "hc_announce_announced", "gauge", "Prefixes announced.",
+	    "hc_announce_announced{service=\"%s\"} %zu\n", sv,
+	    r->applied.announce ? o->route.nprefixes : 0);
+	if (r->applied.announce)
+		add_metric(buf, sizeof buf, &n, "hc_announce_med", "gauge",
+		    "MED of the first prefix, while announced.",
+		    "hc_announce_med{service=\"%s\"} %lu\n", sv, (unsigned long)r->applied.med);
+	add_metric(buf, sizeof buf, &n, "hc_announce_transitions_total", "counter",
+	    "State changes since start.", "hc_announce_transitions_total{service=\"%s\"} %llu\n",
+	    sv, r->transitions);
+	add_metric(buf, sizeof buf, &n, "hc_announce_last_change_timestamp_seconds", "gauge",
+	    "When the state last changed.",
+	    "hc_announce_last_change_timestamp_seconds{service=\"%s\"} %lld.%03lld\n", sv,
+	    (long long)(r->last_change_wall / HC_NS_PER_S),
+	    (long long)(r->last_change_wall % HC_NS_PER_S / HC_NS_PER_MS));
+	if (r->have_latency)
+		add_metric(buf, sizeof buf, &n, "hc_announce_check_duration_seconds", "gauge",
+		    "How long the last check ran (ms= field).",
+		    "hc_announce_check_duration_seconds{service=\"%s\"} %lld.%06lld\n", sv,
+		    r->latency_us / 1000000, r->latency_us % 1000000);
 	char tmp[4200];
 	snprintf(tmp, sizeof tmp, "%s.tmp", o->metrics);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -601,17 +603,29 @@ apply(const struct options *o, struct runtime *r, const char *reason)
 }
 
 /*
- * Reads a MED from a field value: a decimal number, rounded, clamped to
- * [med_min, med_max].  false if the value is not a number.
+ * Reads a MED from a field value: a decimal number with any fraction, rounded
+ * half up, clamped to [med_min, med_max].  false if it is not a number.
  */
 static bool
 metric_med(const struct options *o, const char *value, uint32_t *out)
 {
+	const char *dot = strchr(value, '.');
+	size_t len = dot != NULL ? (size_t)(dot - value) : strlen(value);
+	char whole[24];
 	long long v;
-	if (hc_parse_fixed(value, 3, -INT64_C(1000000000000000), INT64_C(1000000000000000),
-	    &v) != NULL)
+	if (len == 0 || len >= sizeof whole)
 		return false;
-	v = v >= 0 ? (v + 500) / 1000 : -((-v + 500) / 1000);
+	memcpy(whole, value, len);
+	whole[len] = '\0';
+	if (hc_parse_int(whole, -INT64_C(1000000000000), INT64_C(1000000000000), &v) != NULL)
+		return false;
+	if (dot != NULL) {
+		const char *frac = dot + 1;
+		if (frac[0] == '\0' || strspn(frac, "0123456789") != strlen(frac))
+			return false;
+		if (frac[0] >= '5')
+			v += whole[0] == '-' ? -1 : 1;
+	}
 	if (v < o->med_min)
 		v = o->med_min;
 	if (v > o->med_max)
@@ -827,7 +841,7 @@ main(int argc, char **argv)
 	if (o.name[0] == '\0')
 		hc_format_prefix(&o.route.prefixes[0], o.name, sizeof o.name);
 
-	struct runtime r = { .health = ST_START, .shown = ST_START, .start = start,
+	struct runtime r = { .health = ST_START, .shown = ST_START,
 	    .last_line = start, .last_change_wall = hc_wall_now() };
 	hc_logx("%s: start: withdraw %zu prefix%s until an up line", o.name, o.route.nprefixes,
 	    o.route.nprefixes == 1 ? "" : "es");

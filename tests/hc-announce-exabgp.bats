@@ -131,10 +131,16 @@ commands() {
 		commands 203.0.113.13 --med-from metric --med-min 50 --med-max 80
 		commands 2001:db8:1::/64 2001:db8:2::1 -n 2001:db8::2 --community 65000:6 --med 0
 		commands 203.0.113.14 -n 2001:db8::2 --neighbor 192.0.2.1 --path-id 4294967295
+		touch "$LAB/maint"
+		commands 203.0.113.16 --maintenance "$LAB/maint" --announce-maint --med-maint 0 \
+			--maint-community 65000:9 --maint-as-path 65002 --local-preference 0
+		commands 203.0.113.17 --med 4294967295 --local-preference 4294967295 \
+			--extended-community origin:65000:0 --extended-community target:192.0.2.2:65535
 		# The drain form (end of input drains too): 65535:0 and the worst MED.
 		printf 'up\n' | hc-announce --min-lifetime 0 --drain 10ms 203.0.113.15 2>/dev/null
 	} >"$cmds"
 	grep -q 'community \[ 65535:0 \]' "$cmds"
+	grep -q 'med 0 local-preference 0 as-path \[ 65002 \] community \[ 65000:9 \]' "$cmds"
 	local n
 	n=$(wc -l <"$cmds")
 	((n >= 50))

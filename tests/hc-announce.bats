@@ -167,7 +167,7 @@ teardown() {
 }
 
 @test "hc-announce: --med-from takes the MED from the stream, bounded" {
-	announce_with 'up metric=140\nup metric=7\nup metric=99999\nup metric=120.6\n' \
+	announce_with 'up metric=140\nup metric=7\nup metric=99999\nup metric=120.6\nup metric=-3\nup metric=333.4999\n' \
 		203.0.113.10 --med-from metric --med-min 50 --med-max 1000
 	assert_success
 	assert_output - <<-EOF
@@ -176,6 +176,8 @@ teardown() {
 		$A med 50
 		$A med 1000
 		$A med 121
+		$A med 50
+		$A med 333
 		$W
 	EOF
 }
@@ -196,7 +198,7 @@ teardown() {
 }
 
 @test "hc-announce: an up line without the MED field keeps the MED and says so once" {
-	announce_with 'up\nup metric=x\nup metric=300\nup\n' 203.0.113.10 --med-from metric
+	announce_with 'up\nup metric=x\nup metric=1e3\nup metric=300\nup metric=.5\nup\n' 203.0.113.10 --med-from metric
 	assert_success
 	assert_output - <<-EOF
 		$W
