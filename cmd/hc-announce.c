@@ -658,20 +658,32 @@ update_dynamic_med(const struct options *o, struct runtime *r, const struct hc_s
 	}
 }
 
+/* Whether line is what ExaBGP writes to a process: an ack or "shutdown". */
+static bool
+is_exabgp_ack(const char *line)
+{
+	return strcmp(line, "done") == 0 || strcmp(line, "error") == 0
+	    || strcmp(line, "shutdown") == 0;
+}
+
 /* Handles one input line (or a line the reader had to reject, with why). */
 static void
 handle_line(const struct options *o, struct runtime *r, char *line, size_t len,
     const char *why)
 {
-	char reason[160];
+	char text[128] = "", reason[256];
 	struct hc_status st;
 	r->last_line = hc_now();
 	if (why == NULL) {
-		snprintf(reason, sizeof reason, "%.*s", (int)(len > 120 ? 120 : len), line);
+		snprintf(text, sizeof text, "%.*s", (int)(len > 120 ? 120 : len), line);
 		why = hc_stream_parse(line, len, &st);
 	}
 	if (why != NULL) {
-		snprintf(reason, sizeof reason, "malformed input: %s", why);
+		if (is_exabgp_ack(text))
+			snprintf(reason, sizeof reason, "malformed input: ExaBGP's '%s' on standard "
+			    "input; hc-announce must not be the first stage of the run pipeline", text);
+		else
+			snprintf(reason, sizeof reason, "malformed input: %s", why);
 		r->health = ST_INVALID;
 		apply(o, r, reason);
 		return;
@@ -687,7 +699,7 @@ handle_line(const struct options *o, struct runtime *r, char *line, size_t len,
 	r->seen_up = r->seen_up || st.state == HC_STATE_UP;
 	if (st.state == HC_STATE_UP && o->med_field != NULL)
 		update_dynamic_med(o, r, &st, was_up);
-	apply(o, r, reason);
+	apply(o, r, text);
 }
 
 /* Stats the maintenance file; applies a change of maintenance mode. */

@@ -143,6 +143,14 @@ teardown() {
 	done
 }
 
+@test "hc-announce: ExaBGP's acks on its input say it is the wrong stage" {
+	announce_with 'done\ndone\n' 203.0.113.10
+	assert_output - <<-EOF
+		$W
+	EOF
+	[[ $stderr == *"start -> invalid: stay withdrawn (malformed input: ExaBGP's 'done' on standard input; hc-announce must not be the first stage of the run pipeline)"* ]]
+}
+
 @test "hc-announce: an over-long line is malformed" {
 	long=$(printf 'up x=%01100d' 0)
 	announce_with "up\\n$long\\n" 203.0.113.10
