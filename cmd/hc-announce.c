@@ -413,7 +413,7 @@ struct runtime {
 	enum state shown;          /* the state last logged */
 	struct route_view applied; /* what the routers were last told */
 	struct route_view drain_view;
-	char *sent[PREFIXES_MAX];  /* last command per prefix, NULL before the first */
+	char (*sent)[COMMAND_MAX]; /* last command per prefix, "" before the first */
 	bool seen_up;              /* an up line came: --announce-down may announce */
 	bool have_dyn_med, metric_warned;
 	uint32_t dyn_med;
@@ -564,17 +564,19 @@ apply(const struct options *o, struct runtime *r, const char *reason)
 	bool changed = false;
 	for (size_t i = 0; i < c->nprefixes && !r->out_broken; i++) {
 		char cmd[COMMAND_MAX];
-		if (!route_command(c, i, &v, cmd, sizeof cmd))
-			hc_diex(HC_EXIT_FAILURE, "internal error: command too long");
-		if (r->sent[i] != NULL && strcmp(r->sent[i], cmd) == 0)
+		if (!route_command(c, i, &v, cmd, sizeof cmd)) {
+			/* check_config proved every command fits; if not, withdraw, never die. */
+			struct route_view withdraw = { .announce = false };
+			(void)route_command(c, i, &withdraw, cmd, sizeof cmd);
+		}
+		if (strcmp(r->sent[i], cmd) == 0)
 			continue;
 		if (hc_write_line(STDOUT_FILENO, cmd) == -1) {
 			hc_warn("cannot write to ExaBGP (standard output)");
 			r->out_broken = true;
 			break;
 		}
-		free(r->sent[i]);
-		r->sent[i] = hc_xstrdup(cmd);
+		memcpy(r->sent[i], cmd, sizeof cmd);
 		changed = true;
 	}
 	struct route_view before = r->applied;
@@ -739,7 +741,7 @@ is_stop_signal(int sig)
 	return sig == SIGTERM || sig == SIGINT || sig == SIGHUP;
 }
 
-/* Waits until deadline or a stop signal.  true if a signal came. */
+/* Waits until deadline or a stop signal.  true if a signal came (or poll failed). */
 static bool
 wait_for_signal(int sigfd, hc_deadline deadline)
 {
@@ -752,8 +754,10 @@ wait_for_signal(int sigfd, hc_deadline deadline)
 		}
 		if (hc_deadline_passed(deadline))
 			return false;
-		if (hc_poll(&pfd, 1, deadline) < 0 && errno != EINTR)
-			hc_die(HC_EXIT_FAILURE, "poll");
+		if (hc_poll(&pfd, 1, deadline) < 0 && errno != EINTR) {
+			hc_warn("poll");
+			return true;
+		}
 	}
 }
 
@@ -853,8 +857,10 @@ main(int argc, char **argv)
 	if (o.name[0] == '\0')
 		hc_format_prefix(&o.route.prefixes[0], o.name, sizeof o.name);
 
+	/* Nothing is allocated after this point: no failure can skip the withdraws. */
 	struct runtime r = { .health = ST_START, .shown = ST_START,
-	    .last_line = start, .last_change_wall = hc_wall_now() };
+	    .last_line = start, .last_change_wall = hc_wall_now(),
+	    .sent = hc_xcalloc(o.route.nprefixes, COMMAND_MAX) };
 	hc_logx("%s: start: withdraw %zu prefix%s until an up line", o.name, o.route.nprefixes,
 	    o.route.nprefixes == 1 ? "" : "es");
 	apply(&o, &r, "start");
@@ -876,8 +882,12 @@ main(int argc, char **argv)
 			{ .fd = sigfd, .events = POLLIN },
 			{ .fd = STDIN_FILENO, .events = POLLIN },
 		};
-		if (hc_poll(fds, 2, d) < 0 && errno != EINTR)
-			hc_die(HC_EXIT_FAILURE, "poll");
+		if (hc_poll(fds, 2, d) < 0 && errno != EINTR) {
+			hc_warn("poll");
+			stop_reason = "poll failed";
+			status = HC_EXIT_FAILURE;
+			break;
+		}
 		int sig;
 		while ((sig = hc_sig_next()) != 0) {
 			if (is_stop_signal(sig)) {
@@ -922,8 +932,7 @@ main(int argc, char **argv)
 	if (!by_signal)
 		hold_before_exit(&o, sigfd, start, stop_reason);
 	hc_linebuf_free(&lb);
-	for (size_t i = 0; i < o.route.nprefixes; i++)
-		free(r.sent[i]);
+	free(r.sent);
 	route_config_free(&o.route);
 	return r.out_broken ? HC_EXIT_FAILURE : status;
 }
