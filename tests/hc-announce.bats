@@ -267,7 +267,7 @@ teardown() {
 	t0=$(now_us)
 	touch "$m"
 	wait_until 5 err_has "up -> maintenance: withdraw (maintenance file $m exists)"
-	(($(now_us) - t0 < 1500000))
+	(($(now_us) - t0 < 2500000))
 	[[ $(tail -n 1 "$BATS_TEST_TMPDIR/ann.out") == "$W" ]]
 	echo up >&4
 	echo down >&4
