@@ -81,7 +81,7 @@ static const struct argp_option option_table[] = {
 	{ "interval", 'i', "DURATION", 0, "Period between the starts of two runs (default 2s)", 0 },
 	{ "jitter", OPT_JITTER, "PERCENT", 0, "Spread each period at random by up to PERCENT (0-50)", 0 },
 	{ "plugin", OPT_PLUGIN, NULL, 0,
-	  "Read exit codes as monitoring-plugins do: 0 OK is up, 1 WARNING, 2 CRITICAL, 3 UNKNOWN down", 0 },
+	  "Read exit codes as monitoring-plugins do: 0 (OK) up; 1, 2, 3 and others down", 0 },
 	{ "splay", OPT_SPLAY, "DURATION", 0, "Wait a random time up to DURATION before the first run", 0 },
 	{ "timeout", 't', "DURATION", 0,
 	  "Deadline of each run (default: the interval, at most 10s)", 0 },
@@ -204,6 +204,7 @@ struct run {
 	char first[FIRST_LINE_MAX + 1];  /* the first line of its stdout so far */
 	size_t first_len;
 	bool first_done;                 /* that line ended (newline or limit) */
+	bool first_cut;                  /* ... at the limit, inside a token maybe */
 };
 
 struct loop {
@@ -281,7 +282,8 @@ read_check_output(struct run *r)
 	if (n > 0 && !r->first_done) {
 		char *nl = memchr(into, '\n', (size_t)n);
 		r->first_len += nl != NULL ? (size_t)(nl - into) : (size_t)n;
-		r->first_done = nl != NULL || r->first_len == FIRST_LINE_MAX;
+		r->first_cut = nl == NULL && r->first_len == FIRST_LINE_MAX;
+		r->first_done = nl != NULL || r->first_cut;
 	}
 	return n;
 }
@@ -298,15 +300,16 @@ close_check_output(struct run *r)
 /*
  * Adds to st the key=value tokens of the check's first line that hc-stream(7)
  * lets through, in order; tokens point into line, which is split in place.
+ * When partial, the line may end inside a token: that one is dropped too.
  * Returns how many tokens were dropped.
  */
 static unsigned
-take_check_fields(char *line, size_t len, struct hc_status *st)
+take_check_fields(char *line, size_t len, bool partial, struct hc_status *st)
 {
 	static const char *const reserved[] = { "rc", "ms", "t", "raw", "why", "dropped" };
 	unsigned taken = 0, dropped = 0;
 	size_t bytes = 0;
-	if (len > 0 && line[len - 1] == '\r')
+	if (!partial && len > 0 && line[len - 1] == '\r')
 		len--;
 	size_t i = 0;
 	while (i < len) {
@@ -321,7 +324,7 @@ take_check_fields(char *line, size_t len, struct hc_status *st)
 		size_t tlen = i - start;
 		char *eq = memchr(tok, '=', tlen);
 		size_t klen = eq != NULL ? (size_t)(eq - tok) : 0;
-		bool ok = eq != NULL && hc_stream_key_ok(tok, klen) &&
+		bool ok = eq != NULL && !(partial && i == len) && hc_stream_key_ok(tok, klen) &&
 		    hc_stream_value_ok(eq + 1, tlen - klen - 1) &&
 		    taken < CHECK_FIELDS_MAX && bytes + 1 + tlen <= CHECK_FIELDS_BYTES;
 		if (ok) {
@@ -387,7 +390,9 @@ report_run(struct loop *l, int wstatus, int exec_err, int64_t ended)
 	hc_status_set(&st, "t", t);
 	hc_status_set(&st, "dropped", "0");  /* holds its place before the check's fields */
 	r->first[r->first_len] = '\0';
-	unsigned dropped = take_check_fields(r->first, r->first_len, &st);
+	/* A line cut at the limit, or by a kill before its newline, may end mid-token. */
+	bool partial = r->first_cut || (r->timed_out && !r->first_done);
+	unsigned dropped = take_check_fields(r->first, r->first_len, partial, &st);
 	snprintf(dropped_buf, sizeof dropped_buf, "%u", dropped);
 	if (dropped > 0)
 		hc_status_set(&st, "dropped", dropped_buf);
@@ -442,6 +447,7 @@ start_run(struct loop *l)
 	r->timed_out = false;
 	r->first_len = 0;
 	r->first_done = false;
+	r->first_cut = false;
 	if (hc_spawn(l->o->command, l->null_fd, &r->child) == -1) {
 		int err = errno;
 		r->child = (struct hc_child){ .pid = 0, .out_fd = -1, .exec_fd = -1 };
