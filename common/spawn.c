@@ -19,7 +19,10 @@ close_pair(int fds[2])
 	close(fds[1]);
 }
 
-/* In the child: only async-signal-safe calls until execvp. */
+/*
+ * In the child: only async-signal-safe calls until execvp.  Every signal goes
+ * back to its default action, including those ignored by whoever started us.
+ */
 static _Noreturn void
 exec_child(char *const argv[], int stdin_fd, int out_fd, int exec_fd)
 {
@@ -27,6 +30,10 @@ exec_child(char *const argv[], int stdin_fd, int out_fd, int exec_fd)
 	if (stdin_fd != STDIN_FILENO)
 		dup2(stdin_fd, STDIN_FILENO);
 	dup2(out_fd, STDOUT_FILENO);
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigemptyset(&dfl.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &dfl, NULL);  /* EINVAL for KILL, STOP and libc's own */
 	hc_sig_reset_for_exec();
 	execvp(argv[0], argv);
 	int err = errno;

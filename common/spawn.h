@@ -14,7 +14,7 @@ struct hc_child {
 /*
  * Starts argv with execvp (no shell) as the leader of a new process group,
  * stdin from stdin_fd, stdout into a new pipe (c->out_fd), stderr inherited,
- * signal dispositions and mask reset.  0, or -1 with errno (pipe, fork).
+ * every signal at its default action and none blocked.  0, or -1 with errno (pipe, fork).
  * The caller reaps it with waitpid() and then calls hc_child_exec_error().
  */
 int hc_spawn(char *const argv[], int stdin_fd, struct hc_child *c);

@@ -191,11 +191,9 @@ gaps_ms() {
 	[[ $output == "up rc=0 "*" stdin=eof" ]]
 	run cat "$T/loop.err"
 	[[ $output == "own_group=yes "* ]]
-	ign=${output##*ign=}
-	ign=${ign%% *}
-	# SIGHUP (bit 0), SIGINT (1), SIGPIPE (12), SIGTERM (14), SIGCHLD (16): hc-loop's own.
-	(((0x$ign & 0x15003) == 0))
-	[[ $output == *" blk=0000000000000000" ]]
+	# Started in the background by bats, hc-loop inherits SIGINT and SIGQUIT
+	# ignored, and ignores SIGPIPE itself: the check ignores nothing.
+	[[ $output == *" ign=0000000000000000 blk=0000000000000000" ]]
 }
 
 @test "hc-loop: the period does not drift over 50 runs" {
