@@ -191,9 +191,13 @@ gaps_ms() {
 	[[ $output == "up rc=0 "*" stdin=eof" ]]
 	run cat "$T/loop.err"
 	[[ $output == "own_group=yes "* ]]
+	[[ $output == *" blk=0000000000000000" ]]
+	ign=${output##*ign=}
+	ign=${ign%% *}
 	# Started in the background by bats, hc-loop inherits SIGINT and SIGQUIT
-	# ignored, and ignores SIGPIPE itself: the check ignores nothing.
-	[[ $output == *" ign=0000000000000000 blk=0000000000000000" ]]
+	# ignored, and ignores SIGPIPE itself: the check ignores nothing, but for
+	# signals 32 and 33 (bits 31-32), which glibc keeps for itself.
+	(((0x$ign & ~0x180000000) == 0))
 }
 
 @test "hc-loop: the period does not drift over 50 runs" {
