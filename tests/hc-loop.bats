@@ -447,6 +447,23 @@ signal_ends_loop() {
 	signal_ends_loop INT
 }
 
+@test "hc-loop: a second SIGTERM kills a check that ignores the first at once" {
+	mkcheck deaf <<-EOF
+		trap '' TERM
+		echo \$\$ >"$T/deaf.pid"
+		sleep 30
+	EOF
+	start_loop /dev/null -v -t 60s --grace 30s -- "$T/deaf"
+	wait_until 5 test -s "$T/deaf.pid"
+	kill -TERM "$loop_pid"
+	wait_until 5 grep -q 'SIGTERM received' "$T/loop.err"
+	alive "$loop_pid"
+	kill -TERM "$loop_pid"
+	wait_until 3 loop_exited
+	[[ $loop_status == 0 ]]
+	gone "$(<"$T/deaf.pid")"
+}
+
 @test "hc-loop: SIGHUP does not end it" {
 	start_loop /dev/null -i 20ms -t 2s -- true
 	wait_until 5 has_lines 1
