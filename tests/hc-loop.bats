@@ -74,6 +74,16 @@ gaps_ms() {
 	       if (NR > 1) printf "%d\n", t - ms - prev; prev = t - ms }' "$1"
 }
 
+# idles_ms FILE: the time from the end of each run to the start of the next,
+# in ms, one a line: what hc-loop waited, whatever the runs took.
+idles_ms() {
+	awk '{ for (i = 2; i <= NF; i++) {
+	           if ($i ~ /^t=/) t = substr($i, 3) * 1000
+	           if ($i ~ /^ms=/) ms = substr($i, 4)
+	       }
+	       if (NR > 1) printf "%d\n", t - ms - prev; prev = t }' "$1"
+}
+
 @test "hc-loop: one line per run with rc, ms and t" {
 	run --separate-stderr hc-loop -n 3 -i 20ms -t 2s -- true </dev/null
 	assert_success
@@ -241,16 +251,19 @@ gaps_ms() {
 	run --separate-stderr hc-loop -n 7 -i 300ms --fast-interval 20ms --fast-runs 2 -- "$T/flip" </dev/null
 	assert_failure 1
 	mapfile -t gaps < <(gaps_ms <(echo "$output"))
-	echo "gaps ${gaps[*]}" >&3
-	# After run 1 (streak 1): fast; runs 2-4 agree: slow; run 5 changed: fast; then slow.
-	((gaps[0] < 150 && gaps[1] >= 250 && gaps[2] >= 250 && gaps[3] >= 250))
-	((gaps[4] < 150 && gaps[5] >= 250))
+	mapfile -t idles < <(idles_ms <(echo "$output"))
+	echo "gaps ${gaps[*]}, idle ${idles[*]}" >&3
+	# After run 1 (streak 1): fast; runs 2-4 agree: slow; run 5 changed: fast;
+	# then slow.  A slow period is 300 ms from start to start; after a fast
+	# one the next run starts at most 20 ms after the end of the last.
+	((idles[0] < 100 && gaps[1] >= 250 && gaps[2] >= 250 && gaps[3] >= 250))
+	((idles[4] < 100 && gaps[5] >= 250))
 }
 
 @test "hc-loop: --down-interval is the period while down" {
 	run --separate-stderr hc-loop -n 3 -i 400ms --down-interval 20ms -- false </dev/null
-	mapfile -t gaps < <(gaps_ms <(echo "$output"))
-	((gaps[0] < 200 && gaps[1] < 200))
+	mapfile -t idles < <(idles_ms <(echo "$output"))
+	((idles[0] < 100 && idles[1] < 100))
 	run --separate-stderr hc-loop -n 2 -i 400ms --down-interval 20ms -- true </dev/null
 	mapfile -t gaps < <(gaps_ms <(echo "$output"))
 	((gaps[0] >= 350))
