@@ -70,7 +70,8 @@ struct options {
 	struct curl_slist *connect_to;
 	const char *user_agent;
 	const char *unix_socket;
-	char *auth;           /* "user:password" from --auth-file */
+	char *auth_user;      /* from --auth-file; the buffer holds the password too */
+	const char *auth_password;
 	bool netrc;
 	const char *netrc_file;
 	const char *cacert;
@@ -228,17 +229,22 @@ read_small_file(const char *path, size_t max, const char *what, size_t *len)
 	return buf;
 }
 
-/* The first line of an --auth-file, checked to be USER:PASSWORD. */
-static char *
-read_auth_file(const char *path)
+/*
+ * Reads USER:PASSWORD from the first line of an --auth-file into o: the user
+ * in a new buffer that also holds the password after it.
+ */
+static void
+read_auth_file(const char *path, struct options *o)
 {
 	size_t len;
 	char *buf = read_small_file(path, AUTH_FILE_MAX, "auth file", &len);
 	buf[strcspn(buf, "\r\n")] = '\0';
-	const char *colon = strchr(buf, ':');
+	char *colon = strchr(buf, ':');
 	if (colon == NULL || colon == buf)
 		hc_diex(HC_EXIT_USAGE, "invalid auth file '%s': its first line is not USER:PASSWORD", path);
-	return buf;
+	*colon = '\0';
+	o->auth_user = buf;
+	o->auth_password = colon + 1;
 }
 
 /* true when s has no control byte (CR, LF, NUL... ) that could split a header. */
@@ -341,9 +347,12 @@ parse_resolve(const char *arg)
 	if (split_colons(copy, f, 3) != 3 || f[0][0] == '\0' || !pin_host_ok(f[0])
 	    || !pin_port_ok(f[1]) || f[2][0] == '\0')
 		hc_diex(HC_EXIT_USAGE, "invalid --resolve '%s': not HOST:PORT:ADDRESS", arg);
-	size_t size = strlen(arg) + 64;
-	char *out = hc_xmalloc(size * 2);
-	size_t n = (size_t)snprintf(out, size * 2, "%s:%s:", f[0], f[1]);
+	size_t naddrs = 1;
+	for (const char *p = f[2]; *p != '\0'; p++)
+		naddrs += *p == ',';
+	size_t size = strlen(f[0]) + strlen(f[1]) + 2 + naddrs * (INET6_ADDRSTRLEN + 3) + 1;
+	char *out = hc_xmalloc(size);
+	size_t n = (size_t)snprintf(out, size, "%s:%s:", f[0], f[1]);
 	for (char *save = NULL, *a = strtok_r(f[2], ",", &save); a != NULL;
 	     a = strtok_r(NULL, ",", &save)) {
 		size_t alen = strlen(a);
@@ -357,7 +366,7 @@ parse_resolve(const char *arg)
 			hc_diex(HC_EXIT_USAGE, "invalid --resolve '%s': address '%s': %s", arg, a, why);
 		char text[INET6_ADDRSTRLEN];
 		hc_format_addr(&addr, text, sizeof text);
-		n += (size_t)snprintf(out + n, size * 2 - n, addr.family == AF_INET6 ? "%s[%s]" : "%s%s",
+		n += (size_t)snprintf(out + n, size - n, addr.family == AF_INET6 ? "%s[%s]" : "%s%s",
 		    out[n - 1] == ':' ? "" : ",", text);
 	}
 	if (out[n - 1] == ':')
@@ -413,8 +422,8 @@ parse_option(int key, char *arg, struct argp_state *state)
 		o->user_agent = arg;
 		break;
 	case OPT_AUTH_FILE:
-		free(o->auth);
-		o->auth = read_auth_file(arg);
+		free(o->auth_user);
+		read_auth_file(arg, o);
 		break;
 	case OPT_CONNECT_TO:
 		check_connect_to(arg);
@@ -609,7 +618,7 @@ check_url(struct options *o, bool *https, char *host, size_t host_size, long *po
 		o->method = METHOD_POST;
 	if (o->method == METHOD_HEAD && o->nrules > 0)
 		hc_diex(HC_EXIT_USAGE, "a HEAD response has no body to check");
-	if (o->auth != NULL && o->netrc)
+	if (o->auth_user != NULL && o->netrc)
 		hc_diex(HC_EXIT_USAGE, "--auth-file and --netrc exclude each other");
 	if (o->key != NULL && o->cert == NULL)
 		hc_diex(HC_EXIT_USAGE, "--key needs --cert");
@@ -686,8 +695,7 @@ check_setopt(CURLcode rc, const char *name)
 
 /* Hands every option to the handle, except the timeout, set just before the transfer. */
 static void
-configure(CURL *h, const struct options *o, struct body *body, char *errbuf,
-    struct curl_slist **headers)
+configure(CURL *h, const struct options *o, struct body *body, char *errbuf)
 {
 	SETOPT(h, CURLOPT_ERRORBUFFER, errbuf);
 	SETOPT(h, CURLOPT_NOSIGNAL, 1L);
@@ -724,9 +732,7 @@ configure(CURL *h, const struct options *o, struct body *body, char *errbuf,
 		SETOPT(h, CURLOPT_POSTFIELDS, o->data != NULL ? o->data : "");
 		break;
 	}
-	/* "Expect:" stops libcurl from waiting up to 1s for "100 Continue" before a large body. */
-	*headers = slist_add(*headers, "Expect:");
-	SETOPT(h, CURLOPT_HTTPHEADER, *headers);
+	SETOPT(h, CURLOPT_HTTPHEADER, o->headers);
 	if (o->resolve != NULL)
 		SETOPT(h, CURLOPT_RESOLVE, o->resolve);
 	if (o->connect_to != NULL)
@@ -734,19 +740,16 @@ configure(CURL *h, const struct options *o, struct body *body, char *errbuf,
 	if (o->unix_socket != NULL)
 		SETOPT(h, CURLOPT_UNIX_SOCKET_PATH, o->unix_socket);
 
-	if (o->auth != NULL) {
-		char *colon = strchr(o->auth, ':');
-		*colon = '\0';
-		SETOPT(h, CURLOPT_USERNAME, o->auth);
-		SETOPT(h, CURLOPT_PASSWORD, colon + 1);
-		*colon = ':';
+	if (o->auth_user != NULL) {
+		SETOPT(h, CURLOPT_USERNAME, o->auth_user);
+		SETOPT(h, CURLOPT_PASSWORD, o->auth_password);
 	}
 	if (o->netrc) {
 		SETOPT(h, CURLOPT_NETRC, (long)CURL_NETRC_REQUIRED);
 		if (o->netrc_file != NULL)
 			SETOPT(h, CURLOPT_NETRC_FILE, o->netrc_file);
 	}
-	if (o->auth != NULL || o->netrc)
+	if (o->auth_user != NULL || o->netrc)
 		SETOPT(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 
 	SETOPT(h, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
@@ -1003,9 +1006,9 @@ free_options(struct options *o)
 	curl_slist_free_all(o->headers);
 	curl_slist_free_all(o->resolve);
 	curl_slist_free_all(o->connect_to);
-	if (o->auth != NULL) {
-		memset(o->auth, 0, strlen(o->auth));
-		free(o->auth);
+	if (o->auth_user != NULL) {
+		explicit_bzero(o->auth_user, strlen(o->auth_user) + 1 + strlen(o->auth_password));
+		free(o->auth_user);
 	}
 	free(o->data);
 }
@@ -1053,7 +1056,9 @@ main(int argc, char **argv)
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct body body = { .limit = (size_t)o.max_body, .keep = o.nrules > 0 };
 	struct curl_slist *pins = NULL;
-	configure(h, &o, &body, errbuf, &o.headers);
+	/* "Expect:" stops libcurl from waiting up to 1s for "100 Continue" before a large body. */
+	o.headers = slist_add(o.headers, "Expect:");
+	configure(h, &o, &body, errbuf);
 
 	struct verdict v = { .up = false };
 	const char *why = NULL;
