@@ -568,11 +568,11 @@ parse_option(int key, char *arg, struct argp_state *state)
 
 /*
  * Checks that the URL is a well-formed http or https URL without
- * credentials, and the options that depend on it.  Sets *https, and the
- * host (brackets removed) and port into host/port.
+ * credentials, and the options that depend on it or on each other.  Sets
+ * *https, the URL's host (without brackets) and port.
  */
 static void
-check_url(struct options *o, bool *https, char *host, size_t host_size, long *port)
+check_request(struct options *o, bool *https, char *host, size_t host_size, long *port)
 {
 	if (strstr(o->url, "://") == NULL)
 		hc_diex(HC_EXIT_USAGE, "invalid URL '%s': no scheme (http:// or https://)", o->url);
@@ -1046,7 +1046,7 @@ main(int argc, char **argv)
 	bool https;
 	char host[256];
 	long port;
-	check_url(&o, &https, host, sizeof host, &port);
+	check_request(&o, &https, host, sizeof host, &port);
 	struct hc_prefix literal;
 	bool host_is_literal = hc_parse_addr(host, &literal) == NULL;
 
@@ -1062,7 +1062,11 @@ main(int argc, char **argv)
 
 	struct verdict v = { .up = false };
 	const char *why = NULL;
-	if (!curl_lookup_honours_deadline()
+	if (host_is_literal && o.unix_socket == NULL
+	    && ((o.ip_resolve == CURL_IPRESOLVE_V4 && literal.family != AF_INET)
+	    || (o.ip_resolve == CURL_IPRESOLVE_V6 && literal.family != AF_INET6))) {
+		set_reason(&v, "address of the wrong family");
+	} else if (!curl_lookup_honours_deadline()
 	    && !resolve_name_ourselves(h, &o, host, port, deadline, &pins, &why)) {
 		set_reason(&v, "%s", why);
 	} else {

@@ -413,6 +413,10 @@ max_rss_kb() {
 	assert_success
 	run --separate-stderr hc-http -v -6 "http://127.0.0.1:$port/"
 	assert_failure 1
+	[[ $stderr == *"down: address of the wrong family"* ]]
+	run --separate-stderr hc-http -v -4 "http://[::1]:$port/"
+	assert_failure 1
+	[[ $stderr == *"down: address of the wrong family"* ]]
 }
 
 @test "hc-http: proxy variables in the environment are ignored" {
