@@ -954,6 +954,8 @@ run_check(CURL *h, const struct options *o, struct body *b, const char *errbuf,
 		v->reason[strcspn(v->reason, "\n")] = '\0';
 		return;
 	}
+	/* Read before the status is judged, so that --fields reports cert_days either way. */
+	bool cert_ok = o->cert_days < 0 || check_cert_days(h, o, v);
 	if (!status_accepted(o, v->code)) {
 		char *location = NULL;
 		(void)curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &location);
@@ -964,7 +966,7 @@ run_check(CURL *h, const struct options *o, struct body *b, const char *errbuf,
 			set_reason(v, "HTTP %ld, expected %s", v->code, o->status_arg);
 		return;
 	}
-	if (o->cert_days >= 0 && !check_cert_days(h, o, v))
+	if (!cert_ok)
 		return;
 	if (!check_body(o, b, v))
 		return;

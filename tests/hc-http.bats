@@ -549,6 +549,10 @@ max_rss_kb() {
 	assert_success
 	run hc-http --cacert "$ca" --cert-days 31 "https://127.0.0.1:$port/"
 	assert_failure 1
+	run --separate-stderr hc-http -v --cacert "$ca" --cert-days 7 -f "https://127.0.0.1:$port/status/503"
+	assert_failure 1
+	[[ $output =~ ^http_code=503\ time_ms=[0-9]+\ cert_days=29$ ]]
+	[[ $stderr == *"down: HTTP 503, expected 2xx"* ]]
 }
 
 @test "hc-http: --cert-days needs an https URL" {
