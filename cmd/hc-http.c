@@ -998,6 +998,36 @@ describe_target(CURL *h, const struct options *o, const char *host, char *buf, s
 		snprintf(buf, size, "%s", o->url);
 }
 
+/* The fields for hc-loop, on stdout: "http_code=200 time_ms=12 [cert_days=N]". */
+static void
+write_fields(const struct verdict *v, int64_t took)
+{
+	char line[128];
+	int n = 0;
+	if (v->code > 0)
+		n += snprintf(line + n, sizeof line - (size_t)n, "http_code=%ld ", v->code);
+	n += snprintf(line + n, sizeof line - (size_t)n, "time_ms=%lld",
+	    (long long)((took + HC_NS_PER_MS / 2) / HC_NS_PER_MS));
+	if (v->have_cert_days)
+		snprintf(line + n, sizeof line - (size_t)n, " cert_days=%lld", v->cert_days);
+	(void)hc_write_line(STDOUT_FILENO, line);
+}
+
+/* The -v line on stderr: up with the status, or down with the reason. */
+static void
+say_verdict(CURL *h, const struct options *o, const char *host, const struct verdict *v,
+    int64_t took)
+{
+	char where[1200];
+	char elapsed[32];
+	describe_target(h, o, host, where, sizeof where);
+	hc_format_ms(took, elapsed, sizeof elapsed);
+	if (v->up)
+		hc_warnx("%s up: HTTP %ld in %s", where, v->code, elapsed);
+	else
+		hc_warnx("%s down: %s (after %s)", where, v->reason, elapsed);
+}
+
 static void
 free_options(struct options *o)
 {
@@ -1077,27 +1107,10 @@ main(int argc, char **argv)
 	}
 	int64_t took = hc_now() - start;
 
-	if (o.fields) {
-		char line[128];
-		int n = 0;
-		if (v.code > 0)
-			n += snprintf(line + n, sizeof line - (size_t)n, "http_code=%ld ", v.code);
-		n += snprintf(line + n, sizeof line - (size_t)n, "time_ms=%lld",
-		    (long long)((took + HC_NS_PER_MS / 2) / HC_NS_PER_MS));
-		if (v.have_cert_days)
-			snprintf(line + n, sizeof line - (size_t)n, " cert_days=%lld", v.cert_days);
-		(void)hc_write_line(STDOUT_FILENO, line);
-	}
-	if (o.verbose) {
-		char where[1200];
-		char elapsed[32];
-		describe_target(h, &o, host, where, sizeof where);
-		hc_format_ms(took, elapsed, sizeof elapsed);
-		if (v.up)
-			hc_warnx("%s up: HTTP %ld in %s", where, v.code, elapsed);
-		else
-			hc_warnx("%s down: %s (after %s)", where, v.reason, elapsed);
-	}
+	if (o.fields)
+		write_fields(&v, took);
+	if (o.verbose)
+		say_verdict(h, &o, host, &v, took);
 
 	curl_easy_cleanup(h);
 	curl_slist_free_all(pins);
