@@ -236,14 +236,15 @@ pct() {
 }
 
 @test "hc-load: live free disk space is compared with its minimum" {
+	# Other processes write to this disk while the test runs: keep 5 points of margin.
 	free=$(free_pct "$BATS_TEST_TMPDIR")
-	((free > 100 && free < 9900)) || skip "free space $free is too close to 0% or 100%"
-	run --separate-stderr hc-load -v --disk "$BATS_TEST_TMPDIR:$(pct $((free - 100)))"
+	((free > 500 && free < 9500)) || skip "free space $free is too close to 0% or 100%"
+	run --separate-stderr hc-load -v --disk "$BATS_TEST_TMPDIR:$(pct $((free - 500)))"
 	assert_success
-	[[ $stderr == "hc-load: up: free on $BATS_TEST_TMPDIR "*"% >= $(pct $((free - 100)))%" ]]
-	run --separate-stderr hc-load -v --disk "/:0" --disk "$BATS_TEST_TMPDIR:$(pct $((free + 100)))"
+	[[ $stderr == "hc-load: up: free on $BATS_TEST_TMPDIR "*"% >= $(pct $((free - 500)))%" ]]
+	run --separate-stderr hc-load -v --disk "/:0" --disk "$BATS_TEST_TMPDIR:$(pct $((free + 500)))"
 	assert_failure 1
-	[[ $stderr == "hc-load: down: free on $BATS_TEST_TMPDIR "*"% < $(pct $((free + 100)))%; free on / "*"% >= 0%" ]]
+	[[ $stderr == "hc-load: down: free on $BATS_TEST_TMPDIR "*"% < $(pct $((free + 500)))%; free on / "*"% >= 0%" ]]
 }
 
 @test "hc-load: live connections are counted exactly, over netlink and from /proc" {
