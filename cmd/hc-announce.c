@@ -741,11 +741,18 @@ is_stop_signal(int sig)
 	return sig == SIGTERM || sig == SIGINT || sig == SIGHUP;
 }
 
-/* Waits until deadline or a stop signal.  true if a signal came (or poll failed). */
+/*
+ * Waits until deadline or a stop signal.  true if a signal came (or poll
+ * failed).  With watch_stdout, also returns true once nobody reads stdout
+ * (ExaBGP is gone, so there is nothing left to respawn us).
+ */
 static bool
-wait_for_signal(int sigfd, hc_deadline deadline)
+wait_for_signal(int sigfd, hc_deadline deadline, bool watch_stdout)
 {
-	struct pollfd pfd = { .fd = sigfd, .events = POLLIN };
+	struct pollfd pfd[2] = {
+		{ .fd = sigfd, .events = POLLIN },
+		{ .fd = STDOUT_FILENO, .events = 0 },
+	};
 	for (;;) {
 		int sig;
 		while ((sig = hc_sig_next()) != 0) {
@@ -754,10 +761,12 @@ wait_for_signal(int sigfd, hc_deadline deadline)
 		}
 		if (hc_deadline_passed(deadline))
 			return false;
-		if (hc_poll(&pfd, 1, deadline) < 0 && errno != EINTR) {
+		if (hc_poll(pfd, watch_stdout ? 2 : 1, deadline) < 0 && errno != EINTR) {
 			hc_warn("poll");
 			return true;
 		}
+		if (watch_stdout && (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL)))
+			return true;
 	}
 }
 
@@ -775,9 +784,9 @@ hold_before_exit(const struct options *o, int sigfd, int64_t start, const char *
 	hc_format_ms(hc_now() - start, took, sizeof took);
 	hc_format_ms(left, wait, sizeof wait);
 	hc_logx("%s: %s %s after start; routes withdrawn; exiting in %s so that ExaBGP "
-	    "cannot respawn this process in a fast loop (SIGTERM exits now)", o->name, why, took,
-	    wait);
-	wait_for_signal(sigfd, (hc_deadline){ start + o->min_lifetime });
+	    "cannot respawn this process in a fast loop (SIGTERM, or ExaBGP closing the pipe, "
+	    "exits now)", o->name, why, took, wait);
+	wait_for_signal(sigfd, (hc_deadline){ start + o->min_lifetime }, true);
 }
 
 /*
@@ -796,7 +805,7 @@ stop_routes(const struct options *o, struct runtime *r, int sigfd, const char *r
 		r->drain_view.med = o->route.drain_med;
 		r->draining = true;
 		apply(o, r, why);
-		if (wait_for_signal(sigfd, hc_deadline_in(o->drain)))
+		if (wait_for_signal(sigfd, hc_deadline_in(o->drain), false))
 			reason = "signal during the drain";
 		else
 			reason = "drain time over";
