@@ -12,6 +12,18 @@
 LAB_VIP=203.0.113.10
 LAB_ROUTER_AS=65000
 LAB_HOST_AS=65001
+# shellcheck disable=SC2034 # used by the tests
+H1=192.0.2.11 H2=192.0.2.12 H3=192.0.2.13
+
+# lab_require: skips the test unless the lab can run here: root, iproute2,
+# ExaBGP and BIRD, and HC_E2E not 0 (make distcheck sets it to 0, since the
+# main run has already exercised the lab).
+lab_require() {
+	[[ ${HC_E2E:-1} != 0 ]] || skip "end-to-end tests switched off (HC_E2E=0)"
+	require_root_netns
+	command -v exabgp >/dev/null || skip "needs exabgp"
+	command -v bird >/dev/null || skip "needs bird2"
+}
 
 # lab_ns NAME: the namespace name for router, client or hI in this lab.
 lab_ns() {

@@ -6,21 +6,18 @@
 load test_helper
 load lib-lab
 
+# ExaBGP sessions, rise and fall take seconds; the robustness tests minutes.
+BATS_TEST_TIMEOUT=300
+
 EXAMPLES="$HC_SRCDIR/examples"
 
 setup() {
-	require_root_netns
-	command -v exabgp >/dev/null || skip "needs exabgp"
-	command -v bird >/dev/null || skip "needs bird2"
+	lab_require
 }
 
 teardown() {
 	lab_down
 }
-
-H1=192.0.2.11
-H2=192.0.2.12
-H3=192.0.2.13
 
 # meds_are MED1 MED2: BIRD holds the VIP from host 1 with MED1 and host 2 with MED2.
 meds_are() {
@@ -90,3 +87,25 @@ meds_are() {
 	rm "$LAB_DIR/maintenance-h1"
 	wait_until 10 lab_nexthops_are $H1 $H2
 }
+
+@test "e2e load MED: the MED at the router follows hc-load's metric" {
+	lab_up 1
+	cp -r "$HC_SRCDIR/tests/fixtures/load/idle" "$LAB_DIR/load"
+	sed "s#hc-load #hc-load --root $LAB_DIR/load #" "$EXAMPLES/load-med/exabgp.conf" >"$LAB_DIR/load.conf"
+	lab_exabgp_start 1 "$LAB_DIR/load.conf"
+	wait_until 30 bash -c "ip -n $(lab_ns r) route show $LAB_VIP | grep -q via"
+	local idle_med busy_med
+	idle_med=$(lab_route_med $H1)
+	((idle_med >= 100 && idle_med <= 200))
+
+	# The host gets busy: the recorded busy /proc replaces the idle one.
+	rm -rf "$LAB_DIR/load.new"
+	cp -r "$HC_SRCDIR/tests/fixtures/load/busy" "$LAB_DIR/load.new"
+	rm -rf "$LAB_DIR/load"
+	mv "$LAB_DIR/load.new" "$LAB_DIR/load"
+	wait_until 15 bash -c "[[ \$(birdc -s $LAB_DIR/bird.ctl show route $LAB_VIP/32 all | awk '/BGP.med:/ { print \$2 }') != $idle_med ]]"
+	busy_med=$(lab_route_med $H1)
+	((busy_med > idle_med + 10))
+	lab_nexthops_are $H1
+}
+
