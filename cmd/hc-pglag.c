@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <argp.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -230,6 +229,28 @@ effective(const PQconninfoOption *given, const PQconninfoOption *defaults, const
 	return v != NULL ? v : option_value(defaults, keyword);
 }
 
+/*
+ * libpq's defaults: the service file entry (named by service, else by
+ * PGSERVICE), then the PG* variables, then the built-in defaults.
+ */
+static PQconninfoOption *
+defaults_for(const char *service)
+{
+	/* PQconndefaults reads the service name from PGSERVICE only. */
+	char *saved = getenv("PGSERVICE") != NULL ? hc_xstrdup(getenv("PGSERVICE")) : NULL;
+	if (service != NULL)
+		setenv("PGSERVICE", service, 1);
+	PQconninfoOption *defaults = PQconndefaults();
+	if (service != NULL && saved != NULL)
+		setenv("PGSERVICE", saved, 1);
+	else if (service != NULL)
+		unsetenv("PGSERVICE");
+	free(saved);
+	if (defaults == NULL)
+		hc_diex(HC_EXIT_FAILURE, "out of memory");
+	return defaults;
+}
+
 /* Three parallel comma-separated lists being written: host, hostaddr, port. */
 struct lists {
 	FILE *host, *hostaddr, *port;
@@ -269,20 +290,7 @@ pre_resolve(const char *conninfo, hc_deadline deadline, struct target *t, struct
 	PQconninfoOption *given = NULL;
 	if (conninfo != NULL && is_conninfo(conninfo))
 		given = PQconninfoParse(conninfo, NULL);
-	/* PQconndefaults applies the service named by PGSERVICE: name the given one. */
-	const char *service = option_value(given, "service");
-	char *saved_service = getenv("PGSERVICE") ? hc_xstrdup(getenv("PGSERVICE")) : NULL;
-	if (service != NULL)
-		setenv("PGSERVICE", service, 1);
-	PQconninfoOption *defaults = PQconndefaults();
-	if (service != NULL && saved_service != NULL)
-		setenv("PGSERVICE", saved_service, 1);
-	else if (service != NULL)
-		unsetenv("PGSERVICE");
-	free(saved_service);
-	if (defaults == NULL)
-		hc_diex(HC_EXIT_FAILURE, "out of memory");
-
+	PQconninfoOption *defaults = defaults_for(option_value(given, "service"));
 	const char *hosts = effective(given, defaults, "host");
 	const char *ports = effective(given, defaults, "port");
 	size_t nhosts = 1, nports = 1;
@@ -434,8 +442,9 @@ connect_db(const struct options *o, hc_deadline deadline, struct verdict *v)
 /*
  * Asks the server to cancel the query running on conn.  PQcancel blocks (it
  * connects, then reads until the server closes), so it runs in a child
- * process killed at the deadline.  Returns NULL once the request was
- * delivered, else the reason it was not.
+ * process killed at the deadline, which reports "+" when the request was
+ * delivered or "-" and libpq's message.  Returns NULL once the request was
+ * delivered, else why not (in why, or a static string).
  */
 static const char *
 cancel_query(PGconn *conn, hc_deadline deadline, char *why, size_t size)
@@ -450,11 +459,11 @@ cancel_query(PGconn *conn, hc_deadline deadline, char *why, size_t size)
 	}
 	pid_t pid = fork();
 	if (pid == 0) {
-		char err[256] = "";
+		char reply[256] = "+";
 		close(fds[0]);
-		int sent = PQcancel(cancel, err, sizeof err);
-		(void)hc_write_all(fds[1], sent ? "" : err, sent ? 1 : strlen(err) + 1);
-		_exit(0);
+		if (!PQcancel(cancel, reply + 1, sizeof reply - 1))
+			reply[0] = '-';
+		_exit(hc_write_all(fds[1], reply, strlen(reply)) == 0 ? 0 : 1);
 	}
 	close(fds[1]);
 	PQfreeCancel(cancel);
@@ -462,32 +471,31 @@ cancel_query(PGconn *conn, hc_deadline deadline, char *why, size_t size)
 		close(fds[0]);
 		return "cannot fork";
 	}
+	char reply[256];
 	size_t got = 0;
-	for (;;) {
+	bool eof = false;
+	while (!eof && got < sizeof reply - 1) {
 		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
 		int r = hc_poll(&pfd, 1, deadline);
-		if (r < 0 && errno == EINTR)
-			continue;
-		ssize_t n = r > 0 ? read(fds[0], why + got, size - 1 - got) : -1;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
+		if (r == 0 || (r < 0 && errno != EINTR))
 			break;
-		got += (size_t)n;
-		if (got == size - 1)
-			break;
+		ssize_t n = r > 0 ? read(fds[0], reply + got, sizeof reply - 1 - got) : 0;
+		if (n > 0)
+			got += (size_t)n;
+		else if (r > 0 && (n == 0 || errno != EINTR))
+			eof = true;
 	}
 	close(fds[0]);
-	why[got] = '\0';
-	if (got == 0)
+	if (!eof)
 		kill(pid, SIGKILL);
 	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
 		;
-	if (got == 0)
-		return "the server did not take the cancel request before the deadline";
-	if (why[0] == '\0')
+	reply[got] = '\0';
+	if (reply[0] == '+')
 		return NULL;
-	why[strcspn(why, "\n")] = '\0';
+	if (reply[0] != '-')
+		return "the server did not take the cancel request before the deadline";
+	snprintf(why, size, "%.*s", (int)strcspn(reply + 1, "\n"), reply + 1);
 	return why;
 }
 

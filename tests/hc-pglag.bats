@@ -139,7 +139,7 @@ lock_wal_receiver_view() {
 	# --max-lag 1s is far below the idle time, so a check that reads
 	# now() - pg_last_xact_replay_timestamp() as the lag says down here.
 	caught_up
-	local t0 silences=() s
+	local t0 silences=()
 	t0=$(now_us)
 	while (($(now_us) - t0 < 10000000)); do
 		run --separate-stderr hc-pglag -v -f --max-lag 1s "$(ci "$port_r")"
@@ -309,6 +309,24 @@ lock_wal_receiver_view() {
 	wait_until 3 pg_is s "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hc-pglag'" 0
 	[[ $(pg_sql s "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hc-lock'") == 1 ]]
 	grep -q 'canceling statement due to user request' "$PGT/s.log"
+}
+
+@test "hc-pglag: a cancel request the server does not take cannot hold the check past its deadline" {
+	spare_promoted
+	lock_wal_receiver_view
+	local t0 pid rc=0 took
+	t0=$(now_us)
+	start_bg check hc-pglag -v --allow-primary -t 1500ms "$(ci "$port_s")"
+	pid=$(<"$BATS_TEST_TMPDIR/check.pid")
+	wait_until 5 pg_is s "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hc-pglag'" 1
+	# The postmaster, which takes cancel requests, now accepts connections and says nothing.
+	sigstop "$(pg_pid s)"
+	wait "$pid" || rc=$?
+	took=$((($(now_us) - t0) / 1000))
+	cat "$BATS_TEST_TMPDIR/check.err"
+	((rc == 1))
+	[[ $(<"$BATS_TEST_TMPDIR/check.err") == *" down: the query got no answer before the deadline (not cancelled: the server did not take the cancel request before the deadline) (after 1"*" ms)" ]]
+	((took < 2200))
 }
 
 @test "hc-pglag: a hung server (postmaster stopped) is down at the deadline" {
