@@ -131,6 +131,14 @@ lock_wal_receiver_view() {
 	[[ -z $stderr ]]
 }
 
+@test "hc-pglag: under hc-loop, -f carries the lag down the status stream" {
+	command -v hc-loop >/dev/null || skip "hc-loop not built"
+	caught_up
+	run --separate-stderr hc-loop -n 1 -- hc-pglag -f "$(ci "$port_r")"
+	assert_success
+	[[ $output =~ ^up\ .*role=replica\ lag_s=0\.000\ lag_bytes=0\ silence_s=[0-9.]+\ receiver=streaming$ ]]
+}
+
 @test "hc-pglag: a caught-up replica stays up while the primary is idle far longer than --max-lag" {
 	# Stands for "idle for 60 s" with the defaults: wal_receiver_timeout 60 s
 	# means a keepalive every 30 s and a 45 s silence limit, so 60 s of idle
