@@ -66,6 +66,14 @@ teardown() {
 		done <"$PGT/sessions"
 		rm -f "$PGT/sessions"
 	fi
+	if [[ -f $PGT/settings ]]; then
+		local name setting
+		while read -r name setting; do
+			pg_sql "$name" "ALTER SYSTEM RESET $setting" >/dev/null 2>&1 &&
+				pg_sql "$name" "SELECT pg_reload_conf()" >/dev/null 2>&1 || true
+		done <"$PGT/settings"
+		rm -f "$PGT/settings"
+	fi
 	if [[ -f $PGT/r.paused ]]; then
 		pg_sql r "SELECT pg_wal_replay_resume()" >/dev/null 2>&1 || true
 		rm -f "$PGT/r.paused"
@@ -268,6 +276,23 @@ lock_wal_receiver_view() {
 	((elapsed < 7500))
 	kill -CONT "$walsender"
 	wait_until 30 hc-pglag "$(ci "$port_r")"
+}
+
+@test "hc-pglag: the silence limit is 3/4 of the replica's wal_receiver_timeout unless given" {
+	caught_up
+	run --separate-stderr hc-pglag -v "$(ci "$port_r")"
+	[[ $stderr == *", silence "*" s (limit 6.000 s)" ]]
+	wait_until 5 is_down --max-silence 50ms "$(ci "$port_r")"
+	run --separate-stderr hc-pglag -v --max-silence 50ms "$(ci "$port_r")"
+	assert_failure 1
+	[[ $stderr == *" down: nothing received from the primary for "*" s (limit 0.050 s) (after "* ]]
+	# wal_receiver_timeout = 0: an idle link never speaks, so silence is not checked.
+	echo "r wal_receiver_timeout" >>"$PGT/settings"
+	pg_sql r "ALTER SYSTEM SET wal_receiver_timeout = 0" && pg_sql r "SELECT pg_reload_conf()" >/dev/null
+	wait_until 5 pg_is r "SHOW wal_receiver_timeout" 0
+	run --separate-stderr hc-pglag -v "$(ci "$port_r")"
+	assert_success
+	[[ $stderr == *", silence "*" s (not checked)" ]]
 }
 
 @test "hc-pglag: a primary is down; --allow-primary counts it up" {
