@@ -59,9 +59,9 @@ pg_start() {
 	pg_as_owner "$PG_BIN/pg_ctl" -D "$PGT/$1" -l "$PGT/$1.log" -w -t 60 start >/dev/null 3>&-
 }
 
-# pg_pid NAME: the postmaster's PID (first line of postmaster.pid).
+# pg_pid NAME: the postmaster's PID (first line of postmaster.pid), or nothing.
 pg_pid() {
-	head -n 1 "$PGT/$1/postmaster.pid" 2>/dev/null
+	head -n 1 "$PGT/$1/postmaster.pid" 2>/dev/null || true
 }
 
 # pg_primary NAME [SETTING...]: a new primary cluster on a free loopback port,
