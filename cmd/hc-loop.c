@@ -306,7 +306,9 @@ close_check_output(struct run *r)
 static unsigned
 take_check_fields(char *line, size_t len, bool partial, struct hc_status *st)
 {
-	static const char *const reserved[] = { "rc", "ms", "t", "raw", "why", "dropped" };
+	static const char *const reserved[] = {
+		"rc", "ms", "t", "raw", "why", "dropped", "penalty", "hold",
+	};
 	unsigned taken = 0, dropped = 0;
 	size_t bytes = 0;
 	if (!partial && len > 0 && line[len - 1] == '\r')
