@@ -7,6 +7,7 @@ load test_helper
 load lib-lab
 
 # ExaBGP sessions, rise and fall take seconds; the robustness tests minutes.
+# shellcheck disable=SC2034 # read by bats before each test
 BATS_TEST_TIMEOUT=300
 
 EXAMPLES="$HC_SRCDIR/examples"

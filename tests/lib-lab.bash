@@ -152,9 +152,9 @@ lab_exabgp_stop() {
 	rm -f "$pidfile"
 }
 
-# lab_nexthops [PREFIX]: the router's kernel next-hops for PREFIX, sorted, one a line.
+# lab_nexthops: the router's kernel next-hops for the VIP, sorted, one a line.
 lab_nexthops() {
-	ip -n "$(lab_ns r)" route show "${1:-$LAB_VIP}" |
+	ip -n "$(lab_ns r)" route show "$LAB_VIP" |
 		grep -o 'via [0-9.]*' | awk '{ print $2 }' | sort
 }
 
