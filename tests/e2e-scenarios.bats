@@ -5,6 +5,7 @@
 
 load test_helper
 load lib-lab
+load lib-pg
 
 # ExaBGP sessions, rise and fall take seconds; the robustness tests minutes.
 # shellcheck disable=SC2034 # read by bats before each test
@@ -18,6 +19,7 @@ setup() {
 
 teardown() {
 	lab_down
+	pg_stop_all
 }
 
 # meds_are MED1 MED2: BIRD holds the VIP from host 1 with MED1 and host 2 with MED2.
@@ -110,3 +112,57 @@ meds_are() {
 	lab_nexthops_are $H1
 }
 
+
+@test "e2e db replica: replication lag withdraws the read VIP, catching up restores it" {
+	pg_available || skip "needs PostgreSQL server binaries"
+	lab_up 1
+	pg_setup_dir
+	pg_primary p
+	pg_replica r p
+	pg_start r
+	# The example names libpq service "replica"; the service file points at
+	# the replica's Unix socket, which the host namespace sees too.
+	printf '[replica]\nhost=%s\nport=%s\nuser=postgres\ndbname=postgres\n' "$PGT/sock" "$port_r" \
+		>"$LAB_DIR/pg_service.conf"
+	PGSERVICEFILE="$LAB_DIR/pg_service.conf" lab_exabgp_start 1 "$EXAMPLES/db-replica/exabgp.conf"
+	wait_until 30 lab_nexthops_are $H1
+
+	# Replay stops while the primary writes on: the lag passes 5 s.
+	pg_sql r "SELECT pg_wal_replay_pause()"
+	pg_sql p "CREATE TABLE t AS SELECT 1 AS x"
+	wait_until 20 lab_nexthops_are
+	pg_sql r "SELECT pg_wal_replay_resume()"
+	wait_until 20 lab_nexthops_are $H1
+}
+
+@test "e2e comprehensive: web, database and cache must all answer" {
+	pg_available || skip "needs PostgreSQL server binaries"
+	command -v redis-server >/dev/null || skip "needs redis-server"
+	lab_up 1
+	lab_service_start 1
+	pg_setup_dir
+	pg_primary db
+	ip netns exec "$(lab_ns h1)" redis-server --port 6379 --bind 127.0.0.1 --save '' \
+		--appendonly no 3>&- >"$LAB_DIR/redis.log" 2>&1 &
+	echo "$!" >"$LAB_DIR/redis.pid"
+	sed "s#\${HC_PG_CONNINFO:-service=hc}#host=$PGT/sock port=$port_db user=postgres dbname=postgres#" \
+		"$EXAMPLES/comprehensive/check-all" >"$LAB_DIR/check-all"
+	chmod 755 "$LAB_DIR/check-all"
+	sed "s#/etc/exabgp/check-all#$LAB_DIR/check-all#" "$EXAMPLES/comprehensive/exabgp.conf" \
+		>"$LAB_DIR/comprehensive.conf"
+	lab_exabgp_start 1 "$LAB_DIR/comprehensive.conf"
+	wait_until 30 lab_nexthops_are $H1
+
+	# The cache dies: the host withdraws, although web and database are fine.
+	kill "$(<"$LAB_DIR/redis.pid")"
+	wait "$(<"$LAB_DIR/redis.pid")" 2>/dev/null || true
+	wait_until 15 lab_nexthops_are
+	ip netns exec "$(lab_ns h1)" redis-server --port 6379 --bind 127.0.0.1 --save '' \
+		--appendonly no 3>&- >"$LAB_DIR/redis.log" 2>&1 &
+	echo "$!" >"$LAB_DIR/redis.pid"
+	wait_until 15 lab_nexthops_are $H1
+
+	# So does the database.
+	pg_stop db
+	wait_until 15 lab_nexthops_are
+}

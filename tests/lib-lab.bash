@@ -199,16 +199,18 @@ print(urllib.request.urlopen("http://%s/" % sys.argv[1], timeout=2).read().decod
 PY
 }
 
-# lab_down: stops every daemon by PID and deletes the namespaces.
+# lab_down: stops every daemon by PID (every $LAB_DIR/*.pid, BIRD last) and
+# deletes the namespaces.
 lab_down() {
 	[[ -n ${LAB:-} ]] || return 0
 	local f pid
-	for f in "$LAB_DIR"/exabgp-h*.pid "$LAB_DIR"/www*.pid; do
-		[[ -s $f ]] || continue
+	for f in "$LAB_DIR"/*.pid; do
+		[[ -s $f && $f != */bird.pid ]] || continue
 		pid=$(<"$f")
 		kill -TERM "$pid" 2>/dev/null || true
 	done
-	for f in "$LAB_DIR"/exabgp-h*.pid "$LAB_DIR"/www*.pid; do
+	for f in "$LAB_DIR"/*.pid; do
+		[[ -s $f && $f != */bird.pid ]] || continue
 		[[ -s $f ]] || continue
 		pid=$(<"$f")
 		wait_until 5 bash -c "! kill -0 $pid 2>/dev/null" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
