@@ -17,26 +17,8 @@ for lib in bats-support bats-assert; do
 	done
 done
 
-# now_us: microseconds on bash's clock, for bounded waits and timings.
-now_us() {
-	echo "${EPOCHREALTIME/./}"
-}
-
-# wait_until SECONDS COMMAND...: polls COMMAND every 20 ms until it succeeds;
-# fails once SECONDS (a decimal number is fine) have passed.
-wait_until() {
-	local limit_us
-	limit_us=$(awk -v s="$1" 'BEGIN { printf "%d", s * 1000000 }')
-	shift
-	local deadline=$(($(now_us) + limit_us))
-	until "$@"; do
-		if (($(now_us) >= deadline)); then
-			echo "wait_until: '$*' still false after ${limit_us}us" >&2
-			return 1
-		fi
-		sleep 0.02
-	done
-}
+# shellcheck source=tests/lib-wait.bash
+source "$BATS_TEST_DIRNAME/lib-wait.bash"
 
 # start_bg NAME COMMAND...: starts COMMAND in the background (fd 3 closed, so
 # bats does not wait for it) and records its PID for teardown.

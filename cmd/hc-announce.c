@@ -1,0 +1,947 @@
+/*
+ * hc-announce: turn the status stream into ExaBGP text-API commands.
+ *
+ * Reads hc-stream(7) lines on stdin and writes "announce route ..." and
+ * "withdraw route ..." on stdout, one command per change of what the routers
+ * would see.  Conservative by construction: every prefix is withdrawn at start
+ * and announced only after an "up" line; malformed input, silence (--stale),
+ * end of input and signals all withdraw; an early exit waits out a minimum
+ * lifetime so ExaBGP 4.2 cannot respawn it into "Too many death".
+ */
+#include "config.h"
+
+#include <argp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "hc-announce.h"
+#include "hc.h"
+#include "io.h"
+#include "parse.h"
+#include "sig.h"
+#include "stream.h"
+
+#define MAINT_CHECK_NS (500 * HC_NS_PER_MS)  /* --maintenance is stat()ed this often */
+#define NAME_MAX_LEN 64
+
+struct options {
+	struct route_config route;
+	bool announce_down;        /* down: stay announced with the down MED */
+	bool announce_maint;       /* maintenance: stay announced with the maintenance MED */
+	const char *med_field;     /* dynamic MED from this stream field */
+	uint32_t med_min, med_max, med_hysteresis;
+	bool med_bounds_given;
+	int64_t stale;             /* 0: no lease */
+	int64_t drain;             /* 0: withdraw at once on stop */
+	int64_t min_lifetime;
+	const char *maintenance;
+	const char *metrics;
+	char name[NAME_MAX_LEN + 1];
+	char error[300];           /* the first usage error, reported after parsing */
+	bool argp_failed;
+};
+
+enum {
+	OPT_ANNOUNCE_DOWN = 256, OPT_ANNOUNCE_MAINT, OPT_MED, OPT_AS_PATH, OPT_UP_AS_PATH,
+	OPT_DOWN_AS_PATH, OPT_MAINT_AS_PATH, OPT_COMMUNITY, OPT_UP_COMMUNITY,
+	OPT_DOWN_COMMUNITY, OPT_MAINT_COMMUNITY, OPT_DRAIN, OPT_DRAIN_MED, OPT_EXTENDED,
+	OPT_LARGE, OPT_LOCAL_PREF, OPT_MED_DOWN, OPT_MED_MAINT, OPT_MED_STEP, OPT_MED_FROM,
+	OPT_MED_MIN, OPT_MED_MAX, OPT_MED_HYSTERESIS, OPT_METRICS, OPT_MIN_LIFETIME,
+	OPT_NEIGHBOR, OPT_ORIGIN, OPT_PATH_ID, OPT_PEER_SYNTAX, OPT_STALE, OPT_USAGE,
+};
+
+static const struct argp_option option_table[] = {
+	{ NULL, 0, NULL, 0, "Routes:", 1 },
+	{ "next-hop", 'n', "ADDRESS", 0,
+	  "Next hop (default self for IPv4; IPv6 prefixes need an IPv6 one); once per family", 1 },
+	{ "neighbor", OPT_NEIGHBOR, "ADDRESS", 0, "Send to this neighbor only", 1 },
+	{ "peer-syntax", OPT_PEER_SYNTAX, NULL, 0,
+	  "Write 'peer * announce route ...' (ExaBGP 6) instead of 'announce route ...'", 1 },
+	{ NULL, 0, NULL, 0, "Attributes:", 2 },
+	{ "med", OPT_MED, "N", 0, "MED while up (default 100)", 2 },
+	{ "med-down", OPT_MED_DOWN, "N", 0, "MED while down, with --announce-down (default 1000)", 2 },
+	{ "med-maint", OPT_MED_MAINT, "N", 0,
+	  "MED in maintenance, with --announce-maint (default 500)", 2 },
+	{ "med-step", OPT_MED_STEP, "N", 0, "Added to the MED for each extra prefix (default 0)", 2 },
+	{ "local-preference", OPT_LOCAL_PREF, "N", 0, "LOCAL_PREF (iBGP)", 2 },
+	{ "origin", OPT_ORIGIN, "ORIGIN", 0, "igp, egp or incomplete", 2 },
+	{ "community", OPT_COMMUNITY, "C", 0,
+	  "ASN:VALUE or no-export, no-advertise, no-export-subconfed, nopeer, blackhole; repeatable", 2 },
+	{ "up-community", OPT_UP_COMMUNITY, "C", 0, "Added while up", 2 },
+	{ "down-community", OPT_DOWN_COMMUNITY, "C", 0, "Added while down (--announce-down)", 2 },
+	{ "maint-community", OPT_MAINT_COMMUNITY, "C", 0, "Added in maintenance (--announce-maint)", 2 },
+	{ "large-community", OPT_LARGE, "G:D1:D2", 0, "Large community; repeatable", 2 },
+	{ "extended-community", OPT_EXTENDED, "EC", 0,
+	  "target:ADMIN:VALUE or origin:ADMIN:VALUE; repeatable", 2 },
+	{ "as-path", OPT_AS_PATH, "ASN", 0, "AS path to send, one ASN per option, in order", 2 },
+	{ "up-as-path", OPT_UP_AS_PATH, "ASN", 0, "AS path while up (replaces --as-path)", 2 },
+	{ "down-as-path", OPT_DOWN_AS_PATH, "ASN", 0, "AS path while down", 2 },
+	{ "maint-as-path", OPT_MAINT_AS_PATH, "ASN", 0, "AS path in maintenance", 2 },
+	{ "path-id", OPT_PATH_ID, "N", 0, "ADD-PATH path identifier (path-information)", 2 },
+	{ NULL, 0, NULL, 0, "States:", 3 },
+	{ "announce-down", OPT_ANNOUNCE_DOWN, NULL, 0,
+	  "While down, stay announced with the down MED (active-passive)", 3 },
+	{ "announce-maint", OPT_ANNOUNCE_MAINT, NULL, 0,
+	  "In maintenance, stay announced with the maintenance MED", 3 },
+	{ "maintenance", 'm', "FILE", 0, "Maintenance while FILE exists (checked twice a second)", 3 },
+	{ "stale", OPT_STALE, "DURATION", 0, "Withdraw when no line arrives for DURATION", 3 },
+	{ "med-from", OPT_MED_FROM, "FIELD", 0, "Take the up MED from this stream field", 3 },
+	{ "med-min", OPT_MED_MIN, "N", 0, "Lowest MED taken from the field (default 0)", 3 },
+	{ "med-max", OPT_MED_MAX, "N", 0, "Highest MED taken from the field (default 4294967295)", 3 },
+	{ "med-hysteresis", OPT_MED_HYSTERESIS, "N", 0,
+	  "Change the MED only when the field moves by N or more (default 1)", 3 },
+	{ NULL, 0, NULL, 0, "Stopping:", 4 },
+	{ "drain", OPT_DRAIN, "DURATION", 0,
+	  "On stop, announce with GRACEFUL_SHUTDOWN (65535:0) for DURATION, then withdraw", 4 },
+	{ "drain-med", OPT_DRAIN_MED, "N", 0, "MED while draining (default 4294967295)", 4 },
+	{ "min-lifetime", OPT_MIN_LIFETIME, "DURATION", 0,
+	  "Unless signalled, never exit sooner than this after start (default 15s)", 4 },
+	{ NULL, 0, NULL, 0, "Reporting:", 5 },
+	{ "name", 'N', "NAME", 0, "Name in logs and metrics (default: the first prefix)", 5 },
+	{ "metrics", OPT_METRICS, "FILE", 0, "Write Prometheus metrics to FILE (textfile collector)", 5 },
+	{ "help", '?', NULL, 0, "Give this help list", -1 },
+	{ "usage", OPT_USAGE, NULL, 0, "Give a short usage message", -1 },
+	{ 0 }
+};
+
+/* Records the first usage error; parsing goes on so every prefix is known. */
+__attribute__((format(printf, 2, 3)))
+static void
+usage_error(struct options *o, const char *fmt, ...)
+{
+	if (o->error[0] != '\0')
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(o->error, sizeof o->error, fmt, ap);
+	va_end(ap);
+}
+
+/* Parses a 32-bit unsigned option value into *out, or records the error. */
+static void
+parse_u32(struct options *o, const char *what, const char *arg, uint32_t *out)
+{
+	long long v;
+	const char *why = arg[0] == '-' ? "must not be negative" : hc_parse_int(arg, 0, MED_MAX, &v);
+	if (why != NULL)
+		usage_error(o, "invalid %s '%s': %s", what, arg, why);
+	else
+		*out = (uint32_t)v;
+}
+
+/* Validates word with check and appends it to list, or records the error. */
+static void
+add_word(struct options *o, const char *what, const char *arg, struct words *list,
+    const char *(*check)(const char *))
+{
+	const char *why = check(arg);
+	if (why != NULL) {
+		usage_error(o, "invalid %s '%s': %s", what, arg, why);
+		return;
+	}
+	/* Canonical numbers: "065000:01" is written as "65000:1". */
+	char canon[96];
+	size_t n = 0;
+	for (const char *part = arg; n + 1 < sizeof canon; part++) {
+		size_t len = strcspn(part, ":");
+		if (strspn(part, "0123456789") == len) {
+			while (len > 1 && *part == '0') {
+				part++;
+				len--;
+			}
+		}
+		n += (size_t)snprintf(canon + n, sizeof canon - n, "%.*s%s", (int)len, part,
+		    part[len] == ':' ? ":" : "");
+		part += len;
+		if (*part == '\0')
+			break;
+	}
+	words_add(list, canon);
+}
+
+/* Parses a duration option (at least min, at most a day), or records the error. */
+static void
+parse_duration(struct options *o, const char *what, const char *arg, int64_t min, int64_t *out)
+{
+	const char *why = hc_parse_duration(arg, min, 24 * 3600 * HC_NS_PER_S, out);
+	if (why != NULL)
+		usage_error(o, "invalid %s '%s': %s", what, arg, why);
+}
+
+/* Adds one PREFIX argument, refusing duplicates, or records the error. */
+static void
+parse_prefix_arg(struct options *o, const char *arg)
+{
+	struct route_config *c = &o->route;
+	struct hc_prefix p;
+	const char *why = hc_parse_prefix(arg, &p);
+	if (why != NULL) {
+		usage_error(o, "invalid prefix '%s': %s", arg, why);
+		return;
+	}
+	for (size_t i = 0; i < c->nprefixes; i++) {
+		if (memcmp(&c->prefixes[i], &p, sizeof p) == 0) {
+			usage_error(o, "invalid prefix '%s': given twice", arg);
+			return;
+		}
+	}
+	if (c->nprefixes == PREFIXES_MAX) {
+		usage_error(o, "too many prefixes: at most %d", PREFIXES_MAX);
+		return;
+	}
+	c->prefixes[c->nprefixes++] = p;
+}
+
+/* Sets the next hop of the address's family ("self" resets IPv4), or records the error. */
+static void
+parse_next_hop(struct options *o, const char *arg)
+{
+	struct route_config *c = &o->route;
+	struct hc_prefix a;
+	if (strcmp(arg, "self") == 0) {
+		c->have_nh4 = false;
+		return;
+	}
+	const char *why = hc_parse_addr(arg, &a);
+	if (why != NULL) {
+		usage_error(o, "invalid next hop '%s': %s", arg, why);
+		return;
+	}
+	bool *have = a.family == AF_INET ? &c->have_nh4 : &c->have_nh6;
+	if (*have) {
+		usage_error(o, "invalid next hop '%s': an IPv%c next hop was already given", arg,
+		    a.family == AF_INET ? '4' : '6');
+		return;
+	}
+	*have = true;
+	*(a.family == AF_INET ? &c->nh4 : &c->nh6) = a;
+}
+
+static error_t
+parse_option(int key, char *arg, struct argp_state *state)
+{
+	struct options *o = state->input;
+	struct route_config *c = &o->route;
+	switch (key) {
+	case 'n': parse_next_hop(o, arg); break;
+	case OPT_NEIGHBOR: {
+		struct hc_prefix a;
+		const char *why = hc_parse_addr(arg, &a);
+		if (why != NULL)
+			usage_error(o, "invalid neighbor '%s': %s", arg, why);
+		else if (c->neighbor[0] != '\0')
+			usage_error(o, "invalid neighbor '%s': only one --neighbor", arg);
+		else
+			hc_format_addr(&a, c->neighbor, sizeof c->neighbor);
+		break;
+	}
+	case OPT_PEER_SYNTAX: c->peer_syntax = true; break;
+	case OPT_MED: parse_u32(o, "MED", arg, &c->med[SET_UP]); break;
+	case OPT_MED_DOWN: parse_u32(o, "down MED", arg, &c->med[SET_DOWN]); break;
+	case OPT_MED_MAINT: parse_u32(o, "maintenance MED", arg, &c->med[SET_MAINT]); break;
+	case OPT_MED_STEP: parse_u32(o, "MED step", arg, &c->med_step); break;
+	case OPT_DRAIN_MED: parse_u32(o, "drain MED", arg, &c->drain_med); break;
+	case OPT_LOCAL_PREF:
+		parse_u32(o, "local preference", arg, &c->local_pref);
+		c->have_local_pref = true;
+		break;
+	case OPT_PATH_ID:
+		parse_u32(o, "path id", arg, &c->path_id);
+		c->have_path_id = true;
+		break;
+	case OPT_ORIGIN:
+		if (strcmp(arg, "igp") == 0 || strcmp(arg, "egp") == 0 || strcmp(arg, "incomplete") == 0)
+			c->origin = arg;
+		else
+			usage_error(o, "invalid origin '%s': not igp, egp or incomplete", arg);
+		break;
+	case OPT_COMMUNITY:
+		add_word(o, "community", arg, &c->communities, check_community);
+		break;
+	case OPT_UP_COMMUNITY:
+		add_word(o, "community", arg, &c->state_communities[SET_UP], check_community);
+		break;
+	case OPT_DOWN_COMMUNITY:
+		add_word(o, "community", arg, &c->state_communities[SET_DOWN], check_community);
+		break;
+	case OPT_MAINT_COMMUNITY:
+		add_word(o, "community", arg, &c->state_communities[SET_MAINT], check_community);
+		break;
+	case OPT_LARGE:
+		add_word(o, "large community", arg, &c->large_communities, check_large_community);
+		break;
+	case OPT_EXTENDED:
+		add_word(o, "extended community", arg, &c->extended_communities,
+		    check_extended_community);
+		break;
+	case OPT_AS_PATH: add_word(o, "AS number", arg, &c->as_path, check_asn); break;
+	case OPT_UP_AS_PATH:
+		add_word(o, "AS number", arg, &c->state_as_path[SET_UP], check_asn);
+		break;
+	case OPT_DOWN_AS_PATH:
+		add_word(o, "AS number", arg, &c->state_as_path[SET_DOWN], check_asn);
+		break;
+	case OPT_MAINT_AS_PATH:
+		add_word(o, "AS number", arg, &c->state_as_path[SET_MAINT], check_asn);
+		break;
+	case OPT_ANNOUNCE_DOWN: o->announce_down = true; break;
+	case OPT_ANNOUNCE_MAINT: o->announce_maint = true; break;
+	case 'm':
+		if (arg[0] == '\0')
+			usage_error(o, "invalid maintenance file '': empty");
+		o->maintenance = arg;
+		break;
+	case OPT_STALE: parse_duration(o, "--stale", arg, HC_NS_PER_MS, &o->stale); break;
+	case OPT_MED_FROM:
+		if (!hc_stream_key_ok(arg, strlen(arg)))
+			usage_error(o, "invalid field '%s': not a stream key (a-z, 0-9, _)", arg);
+		o->med_field = arg;
+		break;
+	case OPT_MED_MIN:
+		parse_u32(o, "--med-min", arg, &o->med_min);
+		o->med_bounds_given = true;
+		break;
+	case OPT_MED_MAX:
+		parse_u32(o, "--med-max", arg, &o->med_max);
+		o->med_bounds_given = true;
+		break;
+	case OPT_MED_HYSTERESIS:
+		parse_u32(o, "--med-hysteresis", arg, &o->med_hysteresis);
+		o->med_bounds_given = true;
+		break;
+	case OPT_DRAIN: parse_duration(o, "--drain", arg, 0, &o->drain); break;
+	case OPT_MIN_LIFETIME: parse_duration(o, "--min-lifetime", arg, 0, &o->min_lifetime); break;
+	case 'N': {
+		size_t len = strlen(arg);
+		bool ok = len > 0 && len <= NAME_MAX_LEN;
+		for (size_t i = 0; ok && i < len; i++)
+			ok = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/-",
+			    arg[i]) != NULL;
+		if (ok)
+			snprintf(o->name, sizeof o->name, "%s", arg);
+		else
+			usage_error(o, "invalid name '%s': 1 to %d of A-Z a-z 0-9 _ . : / -", arg,
+			    NAME_MAX_LEN);
+		break;
+	}
+	case OPT_METRICS:
+		if (arg[0] == '\0')
+			usage_error(o, "invalid metrics file '': empty");
+		o->metrics = arg;
+		break;
+	case '?':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP & ~ARGP_HELP_EXIT_OK);
+		exit(HC_EXIT_UP);
+	case OPT_USAGE:
+		argp_state_help(state, stdout, ARGP_HELP_USAGE);
+		exit(HC_EXIT_UP);
+	case ARGP_KEY_ARG: parse_prefix_arg(o, arg); break;
+	case ARGP_KEY_END:
+		if (state->arg_num == 0)
+			usage_error(o, "missing PREFIX (usage: %s [options] PREFIX...)", hc_progname);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/*
+ * Checks what the options cannot check one by one (next hops against
+ * prefixes, MED sums, command length).  Records the first error in o.
+ */
+static void
+check_config(struct options *o)
+{
+	struct route_config *c = &o->route;
+	size_t extra = c->nprefixes > 0 ? c->nprefixes - 1 : 0;
+	for (size_t i = 0; i < c->nprefixes; i++) {
+		char text[HC_PREFIX_STRLEN];
+		hc_format_prefix(&c->prefixes[i], text, sizeof text);
+		if (c->prefixes[i].family == AF_INET6 && !c->have_nh6)
+			usage_error(o, "IPv6 prefix %s needs an IPv6 --next-hop "
+			    "('next-hop self' over an IPv4 session breaks the session)", text);
+	}
+	static const char *const med_names[] = { "--med", "--med-down", "--med-maint" };
+	for (int s = 0; s < SET_COUNT; s++) {
+		if ((uint64_t)c->med[s] + (uint64_t)c->med_step * extra > MED_MAX)
+			usage_error(o, "%s %lu plus --med-step %lu per extra prefix passes 4294967295",
+			    med_names[s], (unsigned long)c->med[s], (unsigned long)c->med_step);
+	}
+	if (o->med_bounds_given && o->med_field == NULL)
+		usage_error(o, "--med-min, --med-max and --med-hysteresis need --med-from");
+	if (o->med_min > o->med_max)
+		usage_error(o, "--med-min %lu is larger than --med-max %lu",
+		    (unsigned long)o->med_min, (unsigned long)o->med_max);
+	/* The longest command each prefix can produce must fit. */
+	for (size_t i = 0; i < c->nprefixes; i++) {
+		if (c->prefixes[i].family == AF_INET6 && !c->have_nh6)
+			continue;
+		for (int s = 0; s < SET_COUNT; s++) {
+			char buf[COMMAND_MAX];
+			struct route_view v = { .announce = true, .set = s, .med = MED_MAX,
+			    .graceful = true };
+			if (!route_command(c, i, &v, buf, sizeof buf))
+				usage_error(o, "too many attributes: a command would pass %d bytes",
+				    COMMAND_MAX);
+		}
+	}
+}
+
+/* The states shown in logs and metrics. */
+enum state {
+	ST_START, ST_UP, ST_DOWN, ST_INVALID, ST_STALE, ST_MAINT, ST_DRAIN, ST_STOPPED,
+	ST_COUNT
+};
+
+static const char *const state_names[ST_COUNT] = {
+	"start", "up", "down", "invalid", "stale", "maintenance", "draining", "stopped"
+};
+
+struct runtime {
+	enum state health;         /* ST_START, ST_UP, ST_DOWN, ST_INVALID or ST_STALE */
+	bool maint, draining, stopped;
+	enum state shown;          /* the state last logged */
+	struct route_view applied; /* what the routers were last told */
+	struct route_view drain_view;
+	char (*sent)[COMMAND_MAX]; /* last command per prefix, "" before the first */
+	bool seen_up;              /* an up line came: --announce-down may announce */
+	bool have_dyn_med, metric_warned;
+	uint32_t dyn_med;
+	int64_t last_line, next_maint_check;
+	unsigned long long transitions;
+	int64_t last_change_wall;  /* ns since the epoch */
+	bool have_latency;
+	long long latency_us;
+	bool out_broken, metrics_failed, maint_error;
+};
+
+static bool
+same_view(const struct route_view *a, const struct route_view *b)
+{
+	if (a->announce != b->announce)
+		return false;
+	return !a->announce || (a->set == b->set && a->med == b->med && a->graceful == b->graceful);
+}
+
+/* What the routers should see now, from health, maintenance and stopping. */
+static struct route_view
+desired_view(const struct options *o, const struct runtime *r)
+{
+	const struct route_config *c = &o->route;
+	struct route_view v = { .announce = false };
+	if (r->stopped)
+		return v;
+	if (r->draining)
+		return r->drain_view;
+	if (r->health == ST_UP)
+		v = (struct route_view){ true, SET_UP, r->have_dyn_med ? r->dyn_med : c->med[SET_UP],
+		    false };
+	else if (r->health == ST_DOWN && o->announce_down && r->seen_up)
+		v = (struct route_view){ true, SET_DOWN, c->med[SET_DOWN], false };
+	if (r->maint && v.announce) {
+		v.announce = o->announce_maint;
+		v.set = SET_MAINT;
+		v.med = c->med[SET_MAINT];
+	}
+	return v;
+}
+
+static enum state
+current_state(const struct runtime *r)
+{
+	if (r->stopped)
+		return ST_STOPPED;
+	if (r->draining)
+		return ST_DRAIN;
+	return r->maint ? ST_MAINT : r->health;
+}
+
+/* "withdraw" or "announce med 100" (and the drain community), for logs. */
+static void
+describe_view(const struct route_view *v, char *buf, size_t size)
+{
+	if (!v->announce)
+		snprintf(buf, size, "withdraw");
+	else
+		snprintf(buf, size, "announce med %lu%s", (unsigned long)v->med,
+		    v->graceful ? " with GRACEFUL_SHUTDOWN 65535:0" : "");
+}
+
+/* Appends one metric with its HELP and TYPE lines to buf at *n. */
+__attribute__((format(printf, 7, 8)))
+static void
+add_metric(char *buf, size_t size, size_t *n, const char *name, const char *type,
+    const char *help, const char *fmt, ...)
+{
+	if (*n < size)
+		*n += (size_t)snprintf(buf + *n, size - *n, "# HELP %s %s\n# TYPE %s %s\n", name,
+		    help, name, type);
+	if (*n >= size)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	*n += (size_t)vsnprintf(buf + *n, size - *n, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Writes the node_exporter textfile: into FILE.tmp, then rename(2), so the
+ * collector never reads half a file.  Warns once if that fails.
+ */
+static void
+write_metrics(const struct options *o, struct runtime *r)
+{
+	if (o->metrics == NULL)
+		return;
+	char buf[4096];
+	size_t n = 0;
+	const char *sv = o->name;
+	enum state now = current_state(r);
+	add_metric(buf, sizeof buf, &n, "hc_announce_state", "gauge",
+	    "1 for the state hc-announce is in.", "%s", "");
+	for (int s = 0; s < ST_COUNT && n < sizeof buf; s++)
+		n += (size_t)snprintf(buf + n, sizeof buf - n,
+		    "hc_announce_state{service=\"%s\",state=\"%s\"} %d\n", sv, state_names[s],
+		    s == (int)now);
+	add_metric(buf, sizeof buf, &n, "hc_announce_up", "gauge",
+	    "1 if the last status line was up.", "hc_announce_up{service=\"%s\"} %d\n", sv,
+	    r->health == ST_UP);
+	add_metric(buf, sizeof buf, &n, "hc_announce_announced", "gauge", "Prefixes announced.",
+	    "hc_announce_announced{service=\"%s\"} %zu\n", sv,
+	    r->applied.announce ? o->route.nprefixes : 0);
+	if (r->applied.announce)
+		add_metric(buf, sizeof buf, &n, "hc_announce_med", "gauge",
+		    "MED of the first prefix, while announced.",
+		    "hc_announce_med{service=\"%s\"} %lu\n", sv, (unsigned long)r->applied.med);
+	add_metric(buf, sizeof buf, &n, "hc_announce_transitions_total", "counter",
+	    "State changes since start.", "hc_announce_transitions_total{service=\"%s\"} %llu\n",
+	    sv, r->transitions);
+	add_metric(buf, sizeof buf, &n, "hc_announce_last_change_timestamp_seconds", "gauge",
+	    "When the state last changed.",
+	    "hc_announce_last_change_timestamp_seconds{service=\"%s\"} %lld.%03lld\n", sv,
+	    (long long)(r->last_change_wall / HC_NS_PER_S),
+	    (long long)(r->last_change_wall % HC_NS_PER_S / HC_NS_PER_MS));
+	if (r->have_latency)
+		add_metric(buf, sizeof buf, &n, "hc_announce_check_duration_seconds", "gauge",
+		    "How long the last check ran (ms= field).",
+		    "hc_announce_check_duration_seconds{service=\"%s\"} %lld.%06lld\n", sv,
+		    r->latency_us / 1000000, r->latency_us % 1000000);
+	char tmp[4200];
+	snprintf(tmp, sizeof tmp, "%s.tmp", o->metrics);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	bool ok = fd != -1 && n < sizeof buf && hc_write_all(fd, buf, n) == 0;
+	if (fd != -1 && close(fd) == -1)
+		ok = false;
+	if (ok && rename(tmp, o->metrics) == -1)
+		ok = false;
+	if (!ok && !r->metrics_failed)
+		hc_warn("cannot write metrics to %s (routes are not affected)", o->metrics);
+	if (!ok && fd != -1)
+		unlink(tmp);
+	r->metrics_failed = !ok;
+}
+
+/*
+ * Brings the routers in line with the desired view: writes a command for
+ * each prefix whose command changed, then logs the transition or change
+ * with its reason.  Sets out_broken if stdout fails.
+ */
+static void
+apply(const struct options *o, struct runtime *r, const char *reason)
+{
+	const struct route_config *c = &o->route;
+	struct route_view v = desired_view(o, r);
+	bool changed = false;
+	for (size_t i = 0; i < c->nprefixes && !r->out_broken; i++) {
+		char cmd[COMMAND_MAX];
+		if (!route_command(c, i, &v, cmd, sizeof cmd)) {
+			/* check_config proved every command fits; if not, withdraw, never die. */
+			struct route_view withdraw = { .announce = false };
+			(void)route_command(c, i, &withdraw, cmd, sizeof cmd);
+		}
+		if (strcmp(r->sent[i], cmd) == 0)
+			continue;
+		if (hc_write_line(STDOUT_FILENO, cmd) == -1) {
+			hc_warn("cannot write to ExaBGP (standard output)");
+			r->out_broken = true;
+			break;
+		}
+		memcpy(r->sent[i], cmd, sizeof cmd);
+		changed = true;
+	}
+	struct route_view before = r->applied;
+	r->applied = v;
+	enum state now = current_state(r);
+	char what[96];
+	describe_view(&v, what, sizeof what);
+	bool transition = now != r->shown;
+	if (transition) {
+		if (!changed)
+			snprintf(what, sizeof what, "%s", v.announce ? "no route change"
+			    : "stay withdrawn");
+		hc_logx("%s: %s -> %s: %s (%s)", o->name, state_names[r->shown], state_names[now],
+		    what, reason);
+		r->shown = now;
+		r->transitions++;
+		r->last_change_wall = hc_wall_now();
+	} else if (changed && !same_view(&before, &v)) {
+		if (before.announce && v.announce && before.set == v.set)
+			snprintf(what, sizeof what, "med %lu -> %lu", (unsigned long)before.med,
+			    (unsigned long)v.med);
+		hc_logx("%s: %s: %s (%s)", o->name, state_names[now], what, reason);
+	}
+	if (changed || transition || r->have_latency)
+		write_metrics(o, r);
+}
+
+/*
+ * Reads a MED from a field value: a decimal number with any fraction, rounded
+ * half up, clamped to [med_min, med_max].  false if it is not a number.
+ */
+static bool
+metric_med(const struct options *o, const char *value, uint32_t *out)
+{
+	const char *dot = strchr(value, '.');
+	size_t len = dot != NULL ? (size_t)(dot - value) : strlen(value);
+	char whole[24];
+	long long v;
+	if (len == 0 || len >= sizeof whole)
+		return false;
+	memcpy(whole, value, len);
+	whole[len] = '\0';
+	if (hc_parse_int(whole, -INT64_C(1000000000000), INT64_C(1000000000000), &v) != NULL)
+		return false;
+	if (dot != NULL) {
+		const char *frac = dot + 1;
+		if (frac[0] == '\0' || strspn(frac, "0123456789") != strlen(frac))
+			return false;
+		if (frac[0] >= '5')
+			v += whole[0] == '-' ? -1 : 1;
+	}
+	if (v < o->med_min)
+		v = o->med_min;
+	if (v > o->med_max)
+		v = o->med_max;
+	*out = (uint32_t)v;
+	return true;
+}
+
+/* Takes the up line's MED field, changing the MED only past the hysteresis. */
+static void
+update_dynamic_med(const struct options *o, struct runtime *r, const struct hc_status *st,
+    bool was_up)
+{
+	const char *value = hc_status_get(st, o->med_field);
+	uint32_t med;
+	if (value == NULL || !metric_med(o, value, &med)) {
+		if (!r->metric_warned)
+			hc_logx("%s: up line without a number in %s=; MED stays %lu", o->name,
+			    o->med_field, (unsigned long)(r->have_dyn_med ? r->dyn_med
+			    : o->route.med[SET_UP]));
+		r->metric_warned = true;
+		return;
+	}
+	r->metric_warned = false;
+	uint32_t step = o->med_hysteresis > 0 ? o->med_hysteresis : 1;
+	uint32_t diff = med > r->dyn_med ? med - r->dyn_med : r->dyn_med - med;
+	if (!r->have_dyn_med || !was_up || diff >= step) {
+		r->dyn_med = med;
+		r->have_dyn_med = true;
+	}
+}
+
+/* Whether line is what ExaBGP writes to a process: an ack or "shutdown". */
+static bool
+is_exabgp_ack(const char *line)
+{
+	return strcmp(line, "done") == 0 || strcmp(line, "error") == 0
+	    || strcmp(line, "shutdown") == 0;
+}
+
+/* Handles one input line (or a line the reader had to reject, with why). */
+static void
+handle_line(const struct options *o, struct runtime *r, char *line, size_t len,
+    const char *why)
+{
+	char text[128] = "", reason[256];
+	struct hc_status st;
+	r->last_line = hc_now();
+	if (why == NULL) {
+		snprintf(text, sizeof text, "%.*s", (int)(len > 120 ? 120 : len), line);
+		why = hc_stream_parse(line, len, &st);
+	}
+	if (why != NULL) {
+		if (is_exabgp_ack(text))
+			snprintf(reason, sizeof reason, "malformed input: ExaBGP's '%s' on standard "
+			    "input; hc-announce must not be the first stage of the run pipeline", text);
+		else
+			snprintf(reason, sizeof reason, "malformed input: %s", why);
+		r->health = ST_INVALID;
+		apply(o, r, reason);
+		return;
+	}
+	bool was_up = r->health == ST_UP;
+	const char *ms = hc_status_get(&st, "ms");
+	long long us;
+	if (ms != NULL && hc_parse_fixed(ms, 3, 0, INT64_C(1000000000000), &us) == NULL) {
+		r->have_latency = true;
+		r->latency_us = us;
+	}
+	r->health = st.state == HC_STATE_UP ? ST_UP : ST_DOWN;
+	r->seen_up = r->seen_up || st.state == HC_STATE_UP;
+	if (st.state == HC_STATE_UP && o->med_field != NULL)
+		update_dynamic_med(o, r, &st, was_up);
+	apply(o, r, text);
+}
+
+/* Stats the maintenance file; applies a change of maintenance mode. */
+static void
+check_maintenance(const struct options *o, struct runtime *r)
+{
+	if (o->maintenance == NULL)
+		return;
+	r->next_maint_check = hc_now() + MAINT_CHECK_NS;
+	struct stat sb;
+	bool in = true;
+	char reason[300];
+	if (stat(o->maintenance, &sb) == 0) {
+		snprintf(reason, sizeof reason, "maintenance file %s exists", o->maintenance);
+		r->maint_error = false;
+	} else if (errno == ENOENT || errno == ENOTDIR) {
+		in = false;
+		snprintf(reason, sizeof reason, "maintenance file %s removed", o->maintenance);
+		r->maint_error = false;
+	} else {
+		/* Unknown counts as maintenance: withdrawing is the safe side. */
+		snprintf(reason, sizeof reason, "cannot stat maintenance file %s: %s",
+		    o->maintenance, strerror(errno));
+		if (!r->maint_error)
+			hc_logx("%s: %s; treated as maintenance", o->name, reason);
+		r->maint_error = true;
+	}
+	if (in != r->maint) {
+		r->maint = in;
+		apply(o, r, reason);
+	}
+}
+
+static bool
+is_stop_signal(int sig)
+{
+	return sig == SIGTERM || sig == SIGINT || sig == SIGHUP;
+}
+
+/*
+ * Waits until deadline or a stop signal.  true if a signal came (or poll
+ * failed).  With watch_stdout, also returns true once nobody reads stdout
+ * (ExaBGP is gone, so there is nothing left to respawn us).
+ */
+static bool
+wait_for_signal(int sigfd, hc_deadline deadline, bool watch_stdout)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = sigfd, .events = POLLIN },
+		{ .fd = STDOUT_FILENO, .events = 0 },
+	};
+	for (;;) {
+		int sig;
+		while ((sig = hc_sig_next()) != 0) {
+			if (is_stop_signal(sig))
+				return true;
+		}
+		if (hc_deadline_passed(deadline))
+			return false;
+		if (hc_poll(pfd, watch_stdout ? 2 : 1, deadline) < 0 && errno != EINTR) {
+			hc_warn("poll");
+			return true;
+		}
+		if (watch_stdout && (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL)))
+			return true;
+	}
+}
+
+/*
+ * The anti-respawn rule: an exit not asked for by a signal waits until
+ * --min-lifetime after start, routes withdrawn, unless a signal comes.
+ */
+static void
+hold_before_exit(const struct options *o, int sigfd, int64_t start, const char *why)
+{
+	int64_t left = start + o->min_lifetime - hc_now();
+	if (left <= 0 || isatty(STDOUT_FILENO))
+		return;
+	char took[32], wait[32];
+	hc_format_ms(hc_now() - start, took, sizeof took);
+	hc_format_ms(left, wait, sizeof wait);
+	hc_logx("%s: %s %s after start; routes withdrawn; exiting in %s so that ExaBGP "
+	    "cannot respawn this process in a fast loop (SIGTERM, or ExaBGP closing the pipe, "
+	    "exits now)", o->name, why, took, wait);
+	wait_for_signal(sigfd, (hc_deadline){ start + o->min_lifetime }, true);
+}
+
+/*
+ * Stops: drains if asked and anything is announced, then withdraws every
+ * prefix.  A stop signal during the drain cuts it short.
+ */
+static void
+stop_routes(const struct options *o, struct runtime *r, int sigfd, const char *reason)
+{
+	if (o->drain > 0 && r->applied.announce && !r->out_broken) {
+		char why[200], wait[32];
+		hc_format_ms(o->drain, wait, sizeof wait);
+		snprintf(why, sizeof why, "%s; draining for %s", reason, wait);
+		r->drain_view = r->applied;
+		r->drain_view.graceful = true;
+		r->drain_view.med = o->route.drain_med;
+		r->draining = true;
+		apply(o, r, why);
+		if (wait_for_signal(sigfd, hc_deadline_in(o->drain), false))
+			reason = "signal during the drain";
+		else
+			reason = "drain time over";
+		r->draining = false;
+	}
+	r->stopped = true;
+	apply(o, r, reason);
+}
+
+/* Withdraws what a bad configuration still lets us name, waits, exits 2. */
+static noreturn void
+fail_usage(struct options *o, int sigfd, int64_t start)
+{
+	if (o->error[0] != '\0')
+		hc_warnx("%s", o->error);
+	if (o->name[0] == '\0')
+		snprintf(o->name, sizeof o->name, "%s", "configuration");
+	struct route_config *c = &o->route;
+	for (size_t i = 0; i < c->nprefixes; i++) {
+		char cmd[COMMAND_MAX];
+		struct route_view v = { .announce = false };
+		if (c->prefixes[i].family == AF_INET6 && !c->have_nh6)
+			continue;
+		if (route_command(c, i, &v, cmd, sizeof cmd))
+			(void)hc_write_line(STDOUT_FILENO, cmd);
+	}
+	hold_before_exit(o, sigfd, start, "usage error");
+	exit(HC_EXIT_USAGE);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct argp argp = {
+		option_table, parse_option, "PREFIX...",
+		"Announce PREFIX... through ExaBGP's text API while the status stream on standard "
+		"input says up, and withdraw them otherwise."
+		"\vExit status: 0 normal end, 2 usage error, 3 internal failure.", NULL, NULL, NULL
+	};
+	struct options o = {
+		.route = { .med = { [SET_UP] = 100, [SET_DOWN] = 1000, [SET_MAINT] = 500 },
+			   .drain_med = MED_MAX },
+		.med_max = MED_MAX,
+		.min_lifetime = 15 * HC_NS_PER_S,
+	};
+	int64_t start = hc_now();
+	hc_init(argv[0]);
+	argv[0] = (char *)hc_progname;
+	hc_ensure_std_fds();
+	static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
+	int sigfd = hc_sig_catch(stop_signals, sizeof stop_signals / sizeof stop_signals[0]);
+
+	if (argp_parse(&argp, argc, argv, ARGP_NO_EXIT | ARGP_NO_HELP, NULL, &o) != 0)
+		o.argp_failed = true;
+	check_config(&o);
+	if (o.error[0] != '\0' || o.argp_failed)
+		fail_usage(&o, sigfd, start);
+	if (o.name[0] == '\0')
+		hc_format_prefix(&o.route.prefixes[0], o.name, sizeof o.name);
+
+	/* Nothing is allocated after this point: no failure can skip the withdraws. */
+	struct runtime r = { .health = ST_START, .shown = ST_START,
+	    .last_line = start, .last_change_wall = hc_wall_now(),
+	    .sent = hc_xcalloc(o.route.nprefixes, COMMAND_MAX) };
+	hc_logx("%s: start: withdraw %zu prefix%s until an up line", o.name, o.route.nprefixes,
+	    o.route.nprefixes == 1 ? "" : "es");
+	apply(&o, &r, "start");
+	check_maintenance(&o, &r);
+	write_metrics(&o, &r);
+
+	struct hc_linebuf lb;
+	hc_linebuf_init(&lb, HC_STREAM_LINE_MAX);
+	const char *stop_reason = NULL;
+	bool by_signal = false;
+	int status = HC_EXIT_UP;
+	while (stop_reason == NULL && !r.out_broken) {
+		hc_deadline d = { HC_NEVER };
+		if (o.maintenance != NULL)
+			d.at = r.next_maint_check;
+		if (o.stale > 0 && r.health != ST_STALE)
+			d = hc_deadline_min(d, (hc_deadline){ r.last_line + o.stale });
+		struct pollfd fds[2] = {
+			{ .fd = sigfd, .events = POLLIN },
+			{ .fd = STDIN_FILENO, .events = POLLIN },
+		};
+		if (hc_poll(fds, 2, d) < 0 && errno != EINTR) {
+			hc_warn("poll");
+			stop_reason = "poll failed";
+			status = HC_EXIT_FAILURE;
+			break;
+		}
+		int sig;
+		while ((sig = hc_sig_next()) != 0) {
+			if (is_stop_signal(sig)) {
+				stop_reason = sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT"
+				    : "SIGHUP";
+				by_signal = true;
+			}
+		}
+		if (stop_reason != NULL)
+			break;
+		if (fds[1].revents != 0) {
+			if (hc_linebuf_fill(&lb, STDIN_FILENO) < 0 && errno != EINTR && errno != EAGAIN) {
+				hc_warn("cannot read standard input");
+				stop_reason = "read error";
+				status = HC_EXIT_FAILURE;
+			}
+			char *line;
+			size_t len;
+			enum hc_line kind;
+			while ((kind = hc_linebuf_next(&lb, &line, &len)) != HC_LINE_NONE) {
+				handle_line(&o, &r, line, len, kind == HC_LINE_TOO_LONG ? "line too long"
+				    : kind == HC_LINE_UNTERMINATED ? "unterminated last line" : NULL);
+			}
+			if (lb.eof && stop_reason == NULL)
+				stop_reason = "end of input";
+		}
+		if (o.maintenance != NULL && hc_now() >= r.next_maint_check)
+			check_maintenance(&o, &r);
+		if (o.stale > 0 && r.health != ST_STALE && hc_now() >= r.last_line + o.stale) {
+			char reason[80], took[32];
+			hc_format_ms(o.stale, took, sizeof took);
+			snprintf(reason, sizeof reason, "no status line for %s", took);
+			r.health = ST_STALE;
+			apply(&o, &r, reason);
+		}
+	}
+	if (r.out_broken) {
+		stop_reason = "standard output failed";
+		status = HC_EXIT_FAILURE;
+	}
+	stop_routes(&o, &r, sigfd, stop_reason);
+	if (!by_signal)
+		hold_before_exit(&o, sigfd, start, stop_reason);
+	hc_linebuf_free(&lb);
+	free(r.sent);
+	route_config_free(&o.route);
+	return r.out_broken ? HC_EXIT_FAILURE : status;
+}

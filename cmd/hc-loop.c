@@ -1,0 +1,754 @@
+/*
+ * hc-loop: run a check on a schedule and write one status line per run.
+ *
+ * The first stage of every hc pipeline that ExaBGP runs: it starts COMMAND
+ * (execvp, no shell) in a process group of its own, bounds it by a timeout,
+ * writes "up rc=0 ms=0.41 t=..." or "down rc=..." (hc-stream(7)) and keeps
+ * reading the acks ExaBGP writes to its stdin, so ExaBGP never blocks on them.
+ * Everything happens in one poll() loop on the monotonic clock.
+ */
+#include "config.h"
+
+#include <argp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "hc.h"
+#include "io.h"
+#include "parse.h"
+#include "sig.h"
+#include "spawn.h"
+#include "stream.h"
+
+#define FIRST_LINE_MAX      HC_STREAM_LINE_MAX  /* bytes of the check's first line looked at */
+#define CHECK_FIELDS_MAX    8                   /* fields a check may pass */
+#define CHECK_FIELDS_BYTES  256                 /* their size, each with its leading space */
+#define DRAIN_AFTER_EXIT    (64 * 1024)         /* output read once the check has exited */
+#define ACK_LINE_MAX        8192
+#define GROUP_PROBE_NS      (10 * HC_NS_PER_MS)
+#define ERROR_REPORT_NS     (10 * HC_NS_PER_S)
+#define TIMEOUT_DEFAULT_MAX (10 * HC_NS_PER_S)
+#define DURATION_MAX        (24 * 3600 * HC_NS_PER_S)
+
+struct options {
+	int64_t interval;
+	int64_t fast_interval;  /* 0: not set, the interval */
+	int64_t down_interval;  /* 0: not set, the interval */
+	long long fast_runs;
+	long long jitter_pct;
+	int64_t splay;
+	int64_t timeout;        /* 0: not set, the interval up to TIMEOUT_DEFAULT_MAX */
+	int64_t grace;
+	long long count;        /* 0: forever */
+	bool plugin;
+	bool warning_up;
+	bool verbose;
+	char **command;
+};
+
+enum {
+	OPT_FAST_INTERVAL = 0x100,
+	OPT_FAST_RUNS,
+	OPT_DOWN_INTERVAL,
+	OPT_JITTER,
+	OPT_SPLAY,
+	OPT_GRACE,
+	OPT_PLUGIN,
+	OPT_WARNING_UP,
+};
+
+static const struct argp_option option_table[] = {
+	{ "count", 'n', "N", 0, "Run the check N times, then exit with the last state", 0 },
+	{ "down-interval", OPT_DOWN_INTERVAL, "DURATION", 0,
+	  "Period while the check is down (default: the interval)", 0 },
+	{ "fast-interval", OPT_FAST_INTERVAL, "DURATION", 0,
+	  "Period while the result is settling (default: the interval)", 0 },
+	{ "fast-runs", OPT_FAST_RUNS, "N", 0,
+	  "Runs that must agree before the fast interval ends (default 3)", 0 },
+	{ "grace", OPT_GRACE, "DURATION", 0,
+	  "Time between SIGTERM and SIGKILL for a check's process group (default 500ms)", 0 },
+	{ "interval", 'i', "DURATION", 0, "Period between the starts of two runs (default 2s)", 0 },
+	{ "jitter", OPT_JITTER, "PERCENT", 0, "Spread each period at random by up to PERCENT (0-50)", 0 },
+	{ "plugin", OPT_PLUGIN, NULL, 0,
+	  "Read exit codes as monitoring-plugins do: 0 (OK) up; 1, 2, 3 and others down", 0 },
+	{ "splay", OPT_SPLAY, "DURATION", 0, "Wait a random time up to DURATION before the first run", 0 },
+	{ "timeout", 't', "DURATION", 0,
+	  "Deadline of each run (default: the interval, at most 10s)", 0 },
+	{ "verbose", 'v', NULL, 0, "Log each run on stderr", 0 },
+	{ "warning-up", OPT_WARNING_UP, NULL, 0, "With --plugin, count WARNING (1) as up", 0 },
+	{ 0 }
+};
+
+static void
+parse_duration_option(const char *name, const char *arg, int64_t min, int64_t *out)
+{
+	const char *why = hc_parse_duration(arg, min, DURATION_MAX, out);
+	if (why != NULL)
+		hc_diex(HC_EXIT_USAGE, "invalid %s '%s': %s", name, arg, why);
+}
+
+static void
+parse_count_option(const char *name, const char *arg, long long min, long long max,
+    long long *out)
+{
+	const char *why = hc_parse_int(arg, min, max, out);
+	if (why != NULL)
+		hc_diex(HC_EXIT_USAGE, "invalid %s '%s': %s", name, arg, why);
+}
+
+/* A percentage 0-50, with or without a final '%'. */
+static void
+parse_jitter_option(const char *arg, long long *out)
+{
+	char digits[32];
+	size_t len = strlen(arg);
+	if (len > 0 && arg[len - 1] == '%')
+		len--;
+	const char *why = len < sizeof digits ? NULL : "too large";
+	if (why == NULL) {
+		memcpy(digits, arg, len);
+		digits[len] = '\0';
+		why = hc_parse_int(digits, 0, 50, out);
+	}
+	if (why != NULL)
+		hc_diex(HC_EXIT_USAGE, "invalid jitter '%s': %s", arg, why);
+}
+
+static error_t
+parse_option(int key, char *arg, struct argp_state *state)
+{
+	struct options *o = state->input;
+	switch (key) {
+	case 'i':
+		parse_duration_option("interval", arg, HC_NS_PER_MS, &o->interval);
+		break;
+	case 'n':
+		parse_count_option("count", arg, 1, LLONG_MAX, &o->count);
+		break;
+	case 't':
+		parse_duration_option("timeout", arg, HC_NS_PER_MS, &o->timeout);
+		break;
+	case 'v':
+		o->verbose = true;
+		break;
+	case OPT_DOWN_INTERVAL:
+		parse_duration_option("down interval", arg, HC_NS_PER_MS, &o->down_interval);
+		break;
+	case OPT_FAST_INTERVAL:
+		parse_duration_option("fast interval", arg, HC_NS_PER_MS, &o->fast_interval);
+		break;
+	case OPT_FAST_RUNS:
+		parse_count_option("fast runs", arg, 1, 1000, &o->fast_runs);
+		break;
+	case OPT_GRACE:
+		parse_duration_option("grace", arg, 0, &o->grace);
+		break;
+	case OPT_JITTER:
+		parse_jitter_option(arg, &o->jitter_pct);
+		break;
+	case OPT_PLUGIN:
+		o->plugin = true;
+		break;
+	case OPT_SPLAY:
+		parse_duration_option("splay", arg, 0, &o->splay);
+		break;
+	case OPT_WARNING_UP:
+		o->warning_up = true;
+		o->plugin = true;
+		break;
+	case ARGP_KEY_ARG:
+		/* COMMAND and everything after it belong to the check. */
+		o->command = &state->argv[state->next - 1];
+		state->next = state->argc;
+		break;
+	case ARGP_KEY_END:
+		if (o->command == NULL)
+			hc_diex(HC_EXIT_USAGE, "missing COMMAND (usage: %s [options] -- COMMAND [ARG...])",
+			    hc_progname);
+		if (o->command[0][0] == '\0')
+			hc_diex(HC_EXIT_USAGE, "invalid COMMAND '': empty");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* Where the current run is. */
+enum phase {
+	PHASE_IDLE,         /* no check: waiting for the next start */
+	PHASE_RUNNING,      /* the check runs; deadline = its timeout */
+	PHASE_TERMINATING,  /* its group got SIGTERM; deadline = SIGKILL */
+	PHASE_KILLING,      /* its group got SIGKILL; waiting for the exit */
+	PHASE_LEFTOVER,     /* it exited, its group did not: SIGTERM sent, deadline = SIGKILL */
+	PHASE_REAPING,      /* the rest of the group got SIGKILL; deadline = giving up on it */
+};
+
+struct run {
+	enum phase phase;
+	struct hc_child child;
+	int64_t started;
+	hc_deadline deadline;
+	bool timed_out;
+	char first[FIRST_LINE_MAX + 1];  /* the first line of its stdout so far */
+	size_t first_len;
+	bool first_done;                 /* that line ended (newline or limit) */
+	bool first_cut;                  /* ... at the limit, inside a token maybe */
+};
+
+struct loop {
+	const struct options *o;
+	struct run run;
+	int sig_fd;
+	int null_fd;
+	int64_t next_start;             /* scheduled, on the monotonic clock */
+	long long runs;
+	enum hc_state last_state;
+	long long streak;               /* consecutive runs with last_state */
+	bool exec_warned;               /* "cannot run" said; quiet until it runs again */
+	bool stopping;                  /* no more runs: leave once the check is gone */
+	int signals_seen;               /* SIGTERM/SIGINT: the second one kills at once */
+	int exit_status;
+	bool stdin_open;                /* still reading acks from stdin */
+	bool stdin_eof_ends;            /* stdin is a pipe or socket: EOF means ExaBGP left */
+	struct hc_linebuf acks;
+	long long errors_unreported;
+	int64_t error_report_at;        /* no "error" report before this */
+	uint64_t rng;
+};
+
+/* A uniform random number below n (n > 0): xorshift64*, good enough for spreading. */
+static uint64_t
+random_below(struct loop *l, uint64_t n)
+{
+	l->rng ^= l->rng >> 12;
+	l->rng ^= l->rng << 25;
+	l->rng ^= l->rng >> 27;
+	return (l->rng * UINT64_C(2685821657736338717)) % n;
+}
+
+static void
+seed_random(struct loop *l)
+{
+	if (getrandom(&l->rng, sizeof l->rng, GRND_NONBLOCK) != (ssize_t)sizeof l->rng)
+		l->rng = (uint64_t)hc_wall_now() ^ ((uint64_t)getpid() << 32);
+	if (l->rng == 0)
+		l->rng = 1;
+}
+
+/*
+ * The period after the latest run: the fast interval until --fast-runs runs
+ * in a row agree (from the start and after every change), else the down
+ * interval while down, else the interval; then spread by --jitter.
+ */
+static int64_t
+next_period(struct loop *l)
+{
+	const struct options *o = l->o;
+	int64_t p = o->interval;
+	if (o->fast_interval > 0 && l->streak < o->fast_runs)
+		p = o->fast_interval;
+	else if (o->down_interval > 0 && l->last_state == HC_STATE_DOWN)
+		p = o->down_interval;
+	if (o->jitter_pct > 0) {
+		int64_t spread = p / 100 * o->jitter_pct + p % 100 * o->jitter_pct / 100;
+		p = p - spread + (int64_t)random_below(l, 2 * (uint64_t)spread + 1);
+	}
+	return p;
+}
+
+/* Keeps the first line of the check's output and drops the rest.  Returns read()'s result. */
+static ssize_t
+read_check_output(struct run *r)
+{
+	char scratch[16384];
+	char *into = r->first_done ? scratch : r->first + r->first_len;
+	size_t room = r->first_done ? sizeof scratch : FIRST_LINE_MAX - r->first_len;
+	ssize_t n;
+	do
+		n = read(r->child.out_fd, into, room);
+	while (n < 0 && errno == EINTR);
+	if (n > 0 && !r->first_done) {
+		char *nl = memchr(into, '\n', (size_t)n);
+		r->first_len += nl != NULL ? (size_t)(nl - into) : (size_t)n;
+		r->first_cut = nl == NULL && r->first_len == FIRST_LINE_MAX;
+		r->first_done = nl != NULL || r->first_cut;
+	}
+	return n;
+}
+
+static void
+close_check_output(struct run *r)
+{
+	if (r->child.out_fd != -1) {
+		close(r->child.out_fd);
+		r->child.out_fd = -1;
+	}
+}
+
+/*
+ * Adds to st the key=value tokens of the check's first line that hc-stream(7)
+ * lets through, in order; tokens point into line, which is split in place.
+ * When partial, the line may end inside a token: that one is dropped too.
+ * Returns how many tokens were dropped.
+ */
+static unsigned
+take_check_fields(char *line, size_t len, bool partial, struct hc_status *st)
+{
+	static const char *const reserved[] = {
+		"rc", "ms", "t", "raw", "why", "dropped", "penalty", "hold",
+	};
+	unsigned taken = 0, dropped = 0;
+	size_t bytes = 0;
+	if (!partial && len > 0 && line[len - 1] == '\r')
+		len--;
+	size_t i = 0;
+	while (i < len) {
+		if (line[i] == ' ' || line[i] == '\t') {
+			i++;
+			continue;
+		}
+		size_t start = i;
+		while (i < len && line[i] != ' ' && line[i] != '\t')
+			i++;
+		char *tok = line + start;
+		size_t tlen = i - start;
+		char *eq = memchr(tok, '=', tlen);
+		size_t klen = eq != NULL ? (size_t)(eq - tok) : 0;
+		bool ok = eq != NULL && !(partial && i == len) && hc_stream_key_ok(tok, klen) &&
+		    hc_stream_value_ok(eq + 1, tlen - klen - 1) &&
+		    taken < CHECK_FIELDS_MAX && bytes + 1 + tlen <= CHECK_FIELDS_BYTES;
+		if (ok) {
+			tok[klen] = '\0';
+			tok[tlen] = '\0';  /* the separator, or the spare byte after the line */
+			for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++)
+				ok = ok && strcmp(tok, reserved[k]) != 0;
+			ok = ok && hc_status_get(st, tok) == NULL && hc_status_set(st, tok, eq + 1);
+		}
+		if (ok) {
+			taken++;
+			bytes += 1 + tlen;
+		} else {
+			dropped++;
+		}
+		i++;
+	}
+	return dropped;
+}
+
+/* "0", "sig9", "timeout" or "exec": how the run ended. */
+static void
+format_rc(const struct run *r, int wstatus, int exec_err, char *buf, size_t size)
+{
+	if (r->timed_out)
+		snprintf(buf, size, "timeout");
+	else if (exec_err != 0)
+		snprintf(buf, size, "exec");
+	else if (WIFSIGNALED(wstatus))
+		snprintf(buf, size, "sig%d", WTERMSIG(wstatus));
+	else
+		snprintf(buf, size, "%d", WEXITSTATUS(wstatus));
+}
+
+static enum hc_state
+state_of(const struct options *o, const struct run *r, int wstatus, int exec_err)
+{
+	if (r->timed_out || exec_err != 0 || !WIFEXITED(wstatus))
+		return HC_STATE_DOWN;
+	int code = WEXITSTATUS(wstatus);
+	if (code == 0 || (o->plugin && o->warning_up && code == 1))
+		return HC_STATE_UP;
+	return HC_STATE_DOWN;
+}
+
+/* Writes the run's line; on EPIPE (the reader left) stops quietly. */
+static void
+report_run(struct loop *l, int wstatus, int exec_err, int64_t ended)
+{
+	struct run *r = &l->run;
+	char rc[16], ms[32], t[32], dropped_buf[16], line[HC_STREAM_LINE_MAX + 1];
+	struct hc_status st = { .state = state_of(l->o, r, wstatus, exec_err) };
+	int64_t took = ended - r->started;
+	int64_t wall = hc_wall_now();
+
+	format_rc(r, wstatus, exec_err, rc, sizeof rc);
+	snprintf(ms, sizeof ms, "%" PRId64 ".%02" PRId64, took / HC_NS_PER_MS,
+	    took % HC_NS_PER_MS / 10000);
+	snprintf(t, sizeof t, "%" PRId64 ".%03" PRId64, wall / HC_NS_PER_S,
+	    wall % HC_NS_PER_S / HC_NS_PER_MS);
+	hc_status_set(&st, "rc", rc);
+	hc_status_set(&st, "ms", ms);
+	hc_status_set(&st, "t", t);
+	hc_status_set(&st, "dropped", "0");  /* holds its place before the check's fields */
+	r->first[r->first_len] = '\0';
+	/* A line cut at the limit, or by a kill before its newline, may end mid-token. */
+	bool partial = r->first_cut || (r->timed_out && !r->first_done);
+	unsigned dropped = take_check_fields(r->first, r->first_len, partial, &st);
+	snprintf(dropped_buf, sizeof dropped_buf, "%u", dropped);
+	if (dropped > 0)
+		hc_status_set(&st, "dropped", dropped_buf);
+	else
+		hc_status_del(&st, "dropped");
+	if (hc_status_format(&st, line, sizeof line) == 0)
+		hc_die(HC_EXIT_FAILURE, "status line too long");
+
+	if (exec_err != 0 && !l->exec_warned)
+		hc_warnx("cannot run '%s': %s", l->o->command[0], strerror(exec_err));
+	l->exec_warned = exec_err != 0;
+	if (l->o->verbose)
+		hc_logx("run %lld: %s", l->runs + 1, line);
+
+	if (hc_write_line(STDOUT_FILENO, line) == -1) {
+		if (errno != EPIPE) {
+			hc_warn("write");
+			l->exit_status = HC_EXIT_FAILURE;
+		}
+		l->stopping = true;
+		return;
+	}
+	l->streak = l->runs > 0 && st.state == l->last_state ? l->streak + 1 : 1;
+	l->last_state = st.state;
+	l->runs++;
+	if (l->o->count > 0 && l->runs == l->o->count) {
+		l->stopping = true;
+		l->exit_status = st.state == HC_STATE_UP ? HC_EXIT_UP : HC_EXIT_DOWN;
+	}
+}
+
+/* Reports the run (unless stopping) and schedules the next start. */
+static void
+complete_run(struct loop *l, int wstatus, int exec_err, int64_t ended)
+{
+	if (!l->stopping)
+		report_run(l, wstatus, exec_err, ended);
+	int64_t now = hc_now();
+	int64_t scheduled = l->next_start + next_period(l);
+	l->next_start = scheduled > now ? scheduled : now;
+}
+
+/*
+ * Starts a run.  A failed fork or pipe (a full process table) is a run that
+ * could not be carried out: down, rc=exec, and the loop goes on.
+ */
+static void
+start_run(struct loop *l)
+{
+	struct run *r = &l->run;
+	r->started = hc_now();
+	r->timed_out = false;
+	r->first_len = 0;
+	r->first_done = false;
+	r->first_cut = false;
+	if (hc_spawn(l->o->command, l->null_fd, &r->child) == -1) {
+		int err = errno;
+		r->child = (struct hc_child){ .pid = 0, .out_fd = -1, .exec_fd = -1 };
+		complete_run(l, 0, err, hc_now());
+		return;
+	}
+	r->deadline = (hc_deadline){ r->started + l->o->timeout };
+	r->phase = PHASE_RUNNING;
+}
+
+/*
+ * The check's leader exited with wstatus: takes the rest of its first line,
+ * closes its output, completes the run, and signals what is left of its
+ * process group (SIGTERM, then SIGKILL after the grace).
+ */
+static void
+finish_run(struct loop *l, int wstatus)
+{
+	struct run *r = &l->run;
+	int64_t ended = hc_now();
+	bool killed = r->phase == PHASE_KILLING;
+	for (size_t drained = 0; drained < DRAIN_AFTER_EXIT && !r->first_done;) {
+		ssize_t n = r->child.out_fd != -1 ? read_check_output(r) : 0;
+		if (n <= 0)
+			break;
+		drained += (size_t)n;
+	}
+	close_check_output(r);
+	complete_run(l, wstatus, hc_child_exec_error(&r->child), ended);
+
+	/* The leader is reaped; a member left behind keeps the group id from reuse. */
+	r->phase = PHASE_IDLE;
+	if (hc_group_signal(r->child.pid, killed ? SIGKILL : SIGTERM)) {
+		r->phase = killed ? PHASE_REAPING : PHASE_LEFTOVER;
+		r->deadline = hc_deadline_in(l->o->grace);
+		if (l->o->verbose)
+			hc_logx("check left processes in its group %d: %s sent", (int)r->child.pid,
+			    killed ? "SIGKILL" : "SIGTERM");
+	}
+}
+
+/* Reaps every exited child (as subreaper, orphaned grandchildren too). */
+static void
+reap_children(struct loop *l)
+{
+	int wstatus;
+	pid_t pid;
+	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
+		struct run *r = &l->run;
+		bool leader = pid == r->child.pid &&
+		    (r->phase == PHASE_RUNNING || r->phase == PHASE_TERMINATING ||
+		     r->phase == PHASE_KILLING);
+		if (leader)
+			finish_run(l, wstatus);
+	}
+}
+
+/* Moves the run along when its deadline has passed. */
+static void
+on_deadline(struct loop *l)
+{
+	struct run *r = &l->run;
+	if (!hc_deadline_passed(r->deadline))
+		return;
+	switch (r->phase) {
+	case PHASE_RUNNING:
+		r->timed_out = true;
+		hc_group_signal(r->child.pid, SIGTERM);
+		r->phase = PHASE_TERMINATING;
+		r->deadline = hc_deadline_in(l->o->grace);
+		break;
+	case PHASE_TERMINATING:
+		hc_group_signal(r->child.pid, SIGKILL);
+		r->phase = PHASE_KILLING;
+		r->deadline = (hc_deadline){ HC_NEVER };
+		break;
+	case PHASE_LEFTOVER:
+		if (l->o->verbose)
+			hc_logx("group %d still there after the grace: SIGKILL sent", (int)r->child.pid);
+		hc_group_signal(r->child.pid, SIGKILL);
+		r->phase = PHASE_REAPING;
+		r->deadline = hc_deadline_in(l->o->grace);
+		break;
+	case PHASE_REAPING:
+		hc_warnx("process group %d survives SIGKILL; going on without it", (int)r->child.pid);
+		r->phase = PHASE_IDLE;
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Stops the loop: the running check's group gets SIGTERM (SIGKILL after the
+ * grace) and the run is not reported.  hurry sends SIGKILL at once.
+ */
+static void
+stop(struct loop *l, bool hurry)
+{
+	struct run *r = &l->run;
+	l->stopping = true;
+	if (r->phase == PHASE_RUNNING)
+		r->deadline = (hc_deadline){ 0 };
+	on_deadline(l);
+	if (hurry && (r->phase == PHASE_TERMINATING || r->phase == PHASE_LEFTOVER)) {
+		r->deadline = (hc_deadline){ 0 };
+		on_deadline(l);
+	}
+}
+
+static void
+flush_error_report(struct loop *l)
+{
+	if (l->errors_unreported > 0)
+		hc_logx("ExaBGP answered 'error' to %lld more command%s", l->errors_unreported,
+		    l->errors_unreported == 1 ? "" : "s");
+	l->errors_unreported = 0;
+	l->error_report_at = hc_now() + ERROR_REPORT_NS;
+}
+
+/* An "error" ack: said at once, then at most one summary every ERROR_REPORT_NS. */
+static void
+note_error_ack(struct loop *l)
+{
+	if (hc_now() < l->error_report_at) {
+		l->errors_unreported++;
+		return;
+	}
+	hc_logx("ExaBGP answered 'error' to a command (does the neighbor list this process "
+	    "in api { processes }?)");
+	l->error_report_at = hc_now() + ERROR_REPORT_NS;
+}
+
+/* One read of ExaBGP's acks and events from stdin. */
+static void
+read_stdin(struct loop *l)
+{
+	ssize_t n = hc_linebuf_fill(&l->acks, STDIN_FILENO);
+	if (n < 0 && errno != EAGAIN) {
+		hc_warn("read stdin");
+		l->stdin_open = false;
+		return;
+	}
+	char *line;
+	size_t len;
+	enum hc_line kind;
+	while ((kind = hc_linebuf_next(&l->acks, &line, &len)) != HC_LINE_NONE) {
+		if (kind != HC_LINE_OK)
+			continue;
+		if (strcmp(line, "error") == 0) {
+			note_error_ack(l);
+		} else if (strcmp(line, "shutdown") == 0) {
+			if (l->o->verbose)
+				hc_logx("ExaBGP is shutting down");
+			stop(l, false);
+		}
+	}
+	if (n == 0) {
+		l->stdin_open = false;
+		if (l->stdin_eof_ends) {
+			if (l->o->verbose)
+				hc_logx("stdin closed: ExaBGP went away");
+			stop(l, false);
+		}
+	}
+}
+
+static void
+on_signal(struct loop *l, int sig)
+{
+	if (sig == SIGCHLD) {
+		reap_children(l);
+	} else if (sig == SIGTERM || sig == SIGINT) {
+		if (l->o->verbose)
+			hc_logx("%s received", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		stop(l, l->signals_seen++ > 0);
+	}
+	/* SIGHUP: caught only so that checks start with its default action. */
+}
+
+/* Reads stdin unless it is a terminal; EOF ends the loop when it is a pipe or socket. */
+static void
+setup_stdin(struct loop *l)
+{
+	struct stat sb;
+	if (isatty(STDIN_FILENO) || fstat(STDIN_FILENO, &sb) == -1)
+		return;
+	l->stdin_open = true;
+	l->stdin_eof_ends = S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode);
+	hc_linebuf_init(&l->acks, ACK_LINE_MAX);
+}
+
+/* The earliest moment the loop must act without an fd event. */
+static hc_deadline
+next_wakeup(const struct loop *l)
+{
+	const struct run *r = &l->run;
+	hc_deadline d = { HC_NEVER };
+	if (r->phase == PHASE_IDLE && !l->stopping)
+		d.at = l->next_start;
+	else if (r->phase != PHASE_IDLE)
+		d = r->deadline;
+	if (r->phase == PHASE_LEFTOVER || r->phase == PHASE_REAPING)
+		d = hc_deadline_min(d, hc_deadline_in(GROUP_PROBE_NS));
+	if (l->errors_unreported > 0)
+		d = hc_deadline_min(d, (hc_deadline){ l->error_report_at });
+	return d;
+}
+
+static void
+run_loop(struct loop *l)
+{
+	struct run *r = &l->run;
+	while (!(l->stopping && r->phase == PHASE_IDLE)) {
+		struct pollfd pfd[3];
+		nfds_t n = 0;
+		pfd[n++] = (struct pollfd){ .fd = l->sig_fd, .events = POLLIN };
+		nfds_t in = 0, out = 0;
+		if (l->stdin_open && !l->stopping) {
+			in = n;
+			pfd[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+		}
+		if (r->phase != PHASE_IDLE && r->child.out_fd != -1) {
+			out = n;
+			pfd[n++] = (struct pollfd){ .fd = r->child.out_fd, .events = POLLIN };
+		}
+		int ready = hc_poll(pfd, n, next_wakeup(l));
+		if (ready < 0 && errno != EINTR)
+			hc_die(HC_EXIT_FAILURE, "poll");
+		if (ready > 0) {
+			if (out != 0 && pfd[out].revents != 0) {
+				ssize_t got = read_check_output(r);
+				if (got == 0 || (got < 0 && errno != EAGAIN))
+					close_check_output(r);
+			}
+			if (in != 0 && pfd[in].revents != 0)
+				read_stdin(l);
+			if (pfd[0].revents != 0) {
+				int sig;
+				while ((sig = hc_sig_next()) != 0)
+					on_signal(l, sig);
+			}
+		}
+		if ((r->phase == PHASE_LEFTOVER || r->phase == PHASE_REAPING) &&
+		    !hc_group_signal(r->child.pid, 0))
+			r->phase = PHASE_IDLE;
+		on_deadline(l);
+		if (l->errors_unreported > 0 && hc_now() >= l->error_report_at)
+			flush_error_report(l);
+		if (r->phase == PHASE_IDLE && !l->stopping && hc_now() >= l->next_start)
+			start_run(l);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct argp argp = {
+		option_table, parse_option, "-- COMMAND [ARG...]",
+		"Run COMMAND on a schedule and write one status line per run (hc-stream(7))."
+		"\vExit status: 0 normal end, 1 the last of --count runs was down, "
+		"2 usage error, 3 internal failure.", NULL, NULL, NULL
+	};
+	struct options o = {
+		.interval = 2 * HC_NS_PER_S,
+		.fast_runs = 3,
+		.grace = 500 * HC_NS_PER_MS,
+	};
+
+	hc_init(argv[0]);
+	argv[0] = (char *)hc_progname;
+	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
+	if (o.timeout == 0)
+		o.timeout = o.interval < TIMEOUT_DEFAULT_MAX ? o.interval : TIMEOUT_DEFAULT_MAX;
+
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
+	struct loop l = {
+		.o = &o,
+		.sig_fd = hc_sig_catch(sigs, sizeof sigs / sizeof sigs[0]),
+		.exit_status = HC_EXIT_UP,
+		.run = { .phase = PHASE_IDLE, .child = { .out_fd = -1, .exec_fd = -1 } },
+	};
+	sigset_t mask;
+	sigemptyset(&mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaddset(&mask, sigs[i]);
+	sigprocmask(SIG_UNBLOCK, &mask, NULL);
+	if ((l.null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
+		hc_die(HC_EXIT_FAILURE, "open /dev/null");
+	hc_become_subreaper();
+	seed_random(&l);
+	setup_stdin(&l);
+	l.next_start = hc_now() + (o.splay > 0 ? (int64_t)random_below(&l, (uint64_t)o.splay + 1) : 0);
+
+	run_loop(&l);
+
+	flush_error_report(&l);
+	if (l.acks.buf != NULL)
+		hc_linebuf_free(&l.acks);
+	close(l.null_fd);
+	return l.exit_status;
+}

@@ -1,0 +1,779 @@
+#!/usr/bin/env bats
+# hc-http against tests/servers/httpserver.py on loopback: plain HTTP, TLS
+# with a CA and certificates made here with openssl, a unix-domain socket,
+# and (as root) private /etc/hosts and resolv.conf in their own namespaces.
+# shellcheck disable=SC2154 # $port, $status, $output, $stderr, $elapsed are set by helpers and bats
+
+load test_helper
+
+# leaf_cert NAME DAYS SUBJECT_ALT_NAMES: a key and a certificate signed by the test CA.
+leaf_cert() {
+	local d=$BATS_FILE_TMPDIR
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/$1.key" -out "$d/$1.csr" -subj "/CN=$1" 2>/dev/null
+	printf 'subjectAltName=%s\n' "$3" >"$d/$1.ext"
+	openssl x509 -req -in "$d/$1.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+		-days "$2" -extfile "$d/$1.ext" -out "$d/$1.pem" 2>/dev/null
+}
+
+setup_file() {
+	local d=$BATS_FILE_TMPDIR
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/ca.key" -out "$d/ca.pem" -days 30 -subj /CN=hc-test-ca 2>/dev/null
+	leaf_cert server 30 'DNS:www.hc.test,DNS:localhost,IP:127.0.0.1'
+	leaf_cert soon 1 'DNS:www.hc.test,IP:127.0.0.1'
+	leaf_cert hc-client 30 'DNS:hc-client'
+	mkdir "$d/capath"
+	cp "$d/ca.pem" "$d/capath/"
+	openssl rehash "$d/capath" 2>/dev/null
+}
+
+teardown() {
+	stop_bg_all
+}
+
+# http_server NAME [httpserver.py options...]: starts the test server with its
+# request log in $BATS_TEST_TMPDIR/NAME.log and sets $port.
+http_server() {
+	local name=$1
+	shift
+	local portfile="$BATS_TEST_TMPDIR/$name.port"
+	start_bg "$name" python3 "$HC_SRCDIR/tests/servers/httpserver.py" \
+		--log "$BATS_TEST_TMPDIR/$name.log" "$@" "$portfile"
+	wait_until 10 test -s "$portfile"
+	# shellcheck disable=SC2034 # read by the tests
+	port=$(<"$portfile")
+}
+
+# tls_server NAME CERT [options...]: an HTTPS test server with certificate CERT.
+tls_server() {
+	local name=$1 cert=$2
+	shift 2
+	http_server "$name" --tls "$BATS_FILE_TMPDIR/$cert.pem" "$BATS_FILE_TMPDIR/$cert.key" "$@"
+}
+
+# sent NAME: what the clients sent to server NAME.
+sent() {
+	cat "$BATS_TEST_TMPDIR/$1.log"
+}
+
+# ---- status ----
+
+@test "hc-http: up and silent on a 200" {
+	http_server srv
+	run --separate-stderr hc-http "http://127.0.0.1:$port/"
+	assert_success
+	assert_output ""
+	[[ -z $stderr ]]
+}
+
+@test "hc-http: -v says up with the status and the time it took" {
+	http_server srv
+	run --separate-stderr hc-http -v "http://127.0.0.1:$port/"
+	assert_success
+	[[ $stderr =~ ^hc-http:\ http://127\.0\.0\.1:$port/\ up:\ HTTP\ 200\ in\ [0-9.]+\ ms$ ]]
+}
+
+@test "hc-http: any 2xx is up by default, 4xx and 5xx are down" {
+	http_server srv
+	run hc-http "http://127.0.0.1:$port/status/204"
+	assert_success
+	run hc-http "http://127.0.0.1:$port/status/299"
+	assert_success
+	run --separate-stderr hc-http -v "http://127.0.0.1:$port/status/503"
+	assert_failure 1
+	[[ $stderr == "hc-http: http://127.0.0.1:$port/status/503 down: HTTP 503, expected 2xx (after "*" ms)" ]]
+	run hc-http "http://127.0.0.1:$port/status/404"
+	assert_failure 1
+}
+
+@test "hc-http: --status takes a list of codes, matched exactly" {
+	http_server srv
+	run hc-http --status 200,204 "http://127.0.0.1:$port/status/204"
+	assert_success
+	run --separate-stderr hc-http -v --status 200,204 "http://127.0.0.1:$port/status/201"
+	assert_failure 1
+	[[ $stderr == *"down: HTTP 201, expected 200,204 (after "* ]]
+	run hc-http --status 404 "http://127.0.0.1:$port/status/404"
+	assert_success
+	run hc-http --status 404 "http://127.0.0.1:$port/status/200"
+	assert_failure 1
+	run hc-http --status 404 "http://127.0.0.1:$port/status/400"
+	assert_failure 1
+}
+
+@test "hc-http: --status takes ranges and classes" {
+	http_server srv
+	run hc-http --status 500-503 "http://127.0.0.1:$port/status/503"
+	assert_success
+	run hc-http --status 500-503 "http://127.0.0.1:$port/status/500"
+	assert_success
+	run hc-http --status 500-503 "http://127.0.0.1:$port/status/504"
+	assert_failure 1
+	run hc-http --status 4xx "http://127.0.0.1:$port/status/418"
+	assert_success
+	run hc-http --status 200,4xx,300-302 "http://127.0.0.1:$port/status/301"
+	assert_success
+	run hc-http --status 4xx "http://127.0.0.1:$port/status/200"
+	assert_failure 1
+}
+
+@test "hc-http: bad status lists are usage errors with one line" {
+	for s in '' '2xx,' ,200 200,,204 200- -200 300-200 99 600 abc '200 ' 2XX 6xx 20 2000 1e3; do
+		run --separate-stderr hc-http --status "$s" http://127.0.0.1:1/
+		assert_failure 2
+		[[ $stderr == "hc-http: invalid status list '$s': "* ]]
+		[[ $(wc -l <<<"$stderr") == 1 ]]
+	done
+}
+
+# ---- redirects ----
+
+@test "hc-http: a redirect is down and not followed by default" {
+	http_server srv
+	run --separate-stderr hc-http -v "http://127.0.0.1:$port/redirect?to=/status/200"
+	assert_failure 1
+	[[ $stderr == *"down: HTTP 302, expected 2xx (redirect to http://127.0.0.1:$port/status/200 not followed: see --follow)"* ]]
+	[[ $(grep -c '^GET ' "$BATS_TEST_TMPDIR/srv.log") == 1 ]]
+}
+
+@test "hc-http: a redirect is up when --status allows it" {
+	http_server srv
+	run hc-http --status 301 "http://127.0.0.1:$port/redirect?to=/status/500&code=301"
+	assert_success
+	run hc-http --status 3xx "http://127.0.0.1:$port/redirect?to=/status/500&code=308"
+	assert_success
+}
+
+@test "hc-http: --follow judges the final response" {
+	http_server srv
+	run hc-http --follow "http://127.0.0.1:$port/redirect?to=/status/200"
+	assert_success
+	grep -q '^GET /status/200 ' "$BATS_TEST_TMPDIR/srv.log"
+	run hc-http -L "http://127.0.0.1:$port/redirect?to=/status/503"
+	assert_failure 1
+}
+
+@test "hc-http: --follow stops after 5 redirects" {
+	http_server srv
+	run --separate-stderr hc-http -v -L "http://127.0.0.1:$port/loop"
+	assert_failure 1
+	[[ $stderr == *"down: "*"(5) redirects followed"* ]]
+	[[ $(grep -c '^GET /loop ' "$BATS_TEST_TMPDIR/srv.log") == 6 ]]
+}
+
+@test "hc-http: --follow never leaves http and https" {
+	http_server srv
+	run --separate-stderr hc-http -v -L "http://127.0.0.1:$port/redirect?to=ftp://127.0.0.1:$port/"
+	assert_failure 1
+	[[ $stderr == *"down: "*ftp* ]]
+	run --separate-stderr hc-http -v -L "http://127.0.0.1:$port/redirect?to=file:///etc/passwd"
+	assert_failure 1
+}
+
+# ---- body ----
+
+@test "hc-http: --expect requires a string in the body" {
+	http_server srv
+	run hc-http --expect 'status: ok' "http://127.0.0.1:$port/body?text=db%3A+up%0Astatus%3A+ok%0A"
+	assert_success
+	run --separate-stderr hc-http -v --expect 'status: ok' "http://127.0.0.1:$port/body?text=status%3A+degraded"
+	assert_failure 1
+	[[ $stderr == *"down: body does not contain 'status: ok' (after "* ]]
+}
+
+@test "hc-http: --expect-regex matches a POSIX extended regex line by line" {
+	http_server srv
+	url="http://127.0.0.1:$port/body?text=db%3A+up%0Astatus%3A+degraded%0A"
+	run hc-http --expect-regex '^status: (ok|degraded)$' "$url"
+	assert_success
+	run hc-http -E '^db: up$' "$url"
+	assert_success
+	run --separate-stderr hc-http -v -E '^status: ok$' "$url"
+	assert_failure 1
+	[[ $stderr == *"down: body does not match '^status: ok\$' (after "* ]]
+	run hc-http -E '^up$' "$url"
+	assert_failure 1
+}
+
+@test "hc-http: --reject requires a string to be absent" {
+	http_server srv
+	run hc-http --reject maintenance "http://127.0.0.1:$port/body?text=serving"
+	assert_success
+	run --separate-stderr hc-http -v --reject maintenance "http://127.0.0.1:$port/body?text=in+maintenance"
+	assert_failure 1
+	[[ $stderr == *"down: body contains 'maintenance' (after "* ]]
+}
+
+@test "hc-http: every body condition must hold" {
+	http_server srv
+	url="http://127.0.0.1:$port/body?text=ok+v2"
+	run hc-http -e ok -E 'v[0-9]' --reject error "$url"
+	assert_success
+	run hc-http -e ok -E 'v[0-9]' --reject v2 "$url"
+	assert_failure 1
+	run hc-http -e ok -e missing "$url"
+	assert_failure 1
+}
+
+@test "hc-http: body conditions are checked on the status they come with" {
+	http_server srv
+	run hc-http --expect OK "http://127.0.0.1:$port/body?text=OK&status=500"
+	assert_failure 1
+	run hc-http --status 500 --expect OK "http://127.0.0.1:$port/body?text=OK&status=500"
+	assert_success
+}
+
+@test "hc-http: only the first --max-body bytes of a large body are read" {
+	http_server srv
+	url="http://127.0.0.1:$port/large?size=4000000&head=HEAD&tail=TAIL"
+	run hc-http --expect HEAD "$url"
+	assert_success
+	run --separate-stderr hc-http -v --expect TAIL "$url"
+	assert_failure 1
+	[[ $stderr == *"down: body does not contain 'TAIL' in its first 1048576 bytes"* ]]
+	run hc-http --max-body 4MB --expect TAIL "$url"
+	assert_success
+	run --separate-stderr hc-http -v --max-body 64KiB --expect HEAD --reject TAIL "$url"
+	assert_success
+}
+
+@test "hc-http: reading stops at --max-body, long before a slow body ends" {
+	http_server srv
+	# The whole body would take 20 s: 1000 bytes, one every 20 ms.
+	elapsed_ms hc-http -t 5s --max-body 5 --expect ttttt "http://127.0.0.1:$port/trickle?n=1000&every=20"
+	[[ $status == 0 ]]
+	((elapsed < 2000))
+}
+
+# max_rss_kb COMMAND...: runs COMMAND, sets $status and $rss (peak resident KiB).
+max_rss_kb() {
+	local out
+	out=$(/usr/bin/time -f 'maxrss=%M' "$@" 2>&1 >/dev/null) && status=0 || status=$?
+	rss=$(grep -o 'maxrss=[0-9]*' <<<"$out" | cut -d= -f2)
+}
+
+@test "hc-http: memory stays bounded on a 200 MB body" {
+	[[ -x /usr/bin/time ]] || skip "needs /usr/bin/time"
+	http_server srv
+	max_rss_kb hc-http --expect OK "http://127.0.0.1:$port/"
+	[[ $status == 0 ]]
+	small=$rss
+	max_rss_kb hc-http -t 10s --expect HEAD "http://127.0.0.1:$port/large?size=200000000&head=HEAD"
+	[[ $status == 0 ]]
+	# The default --max-body is 1 MiB: allow that and libcurl's buffers, not 200 MB.
+	((rss - small < 8192))
+}
+
+# ---- request ----
+
+@test "hc-http: GET by default, with its user agent" {
+	http_server srv
+	run hc-http "http://127.0.0.1:$port/"
+	assert_success
+	run sent srv
+	assert_line "GET / HTTP/1.1"
+	assert_line "User-Agent: hc-http/0.1.0"
+	assert_line "Host: 127.0.0.1:$port"
+	refute_line --partial "Authorization"
+}
+
+@test "hc-http: -X HEAD sends a HEAD" {
+	http_server srv
+	run hc-http -X HEAD "http://127.0.0.1:$port/status/204"
+	assert_success
+	run hc-http --method HEAD "http://127.0.0.1:$port/"
+	assert_success
+	run sent srv
+	assert_line "HEAD /status/204 HTTP/1.1"
+	assert_line "HEAD / HTTP/1.1"
+}
+
+@test "hc-http: --data sends a POST with that body" {
+	http_server srv
+	run hc-http --data 'check=1' "http://127.0.0.1:$port/echo"
+	assert_success
+	run hc-http -X POST "http://127.0.0.1:$port/status/201"
+	assert_success
+	run sent srv
+	assert_line "POST /echo HTTP/1.1"
+	assert_line "Content-Length: 7"
+	assert_line "check=1"
+	assert_line "POST /status/201 HTTP/1.1"
+	assert_line "Content-Length: 0"
+}
+
+@test "hc-http: --data-file sends a file, without waiting for 100 Continue" {
+	http_server srv
+	head -c 300000 /dev/zero | tr '\0' 'a' >"$BATS_TEST_TMPDIR/body"
+	run hc-http --data-file "$BATS_TEST_TMPDIR/body" "http://127.0.0.1:$port/echo"
+	assert_success
+	run sent srv
+	assert_line "POST /echo HTTP/1.1"
+	assert_line "Content-Length: 300000"
+	refute_line --partial "Expect:"
+}
+
+@test "hc-http: -H adds headers and --host overrides Host" {
+	http_server srv
+	run hc-http -H 'X-Check: yes' -H 'Accept: text/plain' --host www.hc.test "http://127.0.0.1:$port/"
+	assert_success
+	run sent srv
+	assert_line "X-Check: yes"
+	assert_line "Accept: text/plain"
+	assert_line "Host: www.hc.test"
+	refute_line "Host: 127.0.0.1:$port"
+	refute_line "Accept: */*"
+}
+
+@test "hc-http: -A sets the user agent" {
+	http_server srv
+	run hc-http -A 'probe/1 (lb)' "http://127.0.0.1:$port/"
+	assert_success
+	run sent srv
+	assert_line "User-Agent: probe/1 (lb)"
+}
+
+@test "hc-http: --resolve pins a name to one backend address" {
+	http_server srv
+	run --separate-stderr hc-http -v --resolve "www.hc.test:$port:127.0.0.1" "http://www.hc.test:$port/"
+	assert_success
+	[[ $stderr == "hc-http: http://www.hc.test:$port/ (127.0.0.1:$port) up: HTTP 200 in "* ]]
+	run sent srv
+	assert_line "Host: www.hc.test:$port"
+}
+
+@test "hc-http: --resolve takes IPv6 addresses with or without brackets" {
+	http_server srv6 --addr ::1
+	run hc-http --resolve "www.hc.test:$port:::1" "http://www.hc.test:$port/"
+	assert_success
+	run --separate-stderr hc-http -v --resolve "www.hc.test:$port:[::1]" "http://www.hc.test:$port/"
+	assert_success
+	[[ $stderr == *"([::1]:$port) up: "* ]]
+}
+
+@test "hc-http: --connect-to sends a name's requests to another address and port" {
+	http_server srv
+	run hc-http --connect-to "www.hc.test:80:127.0.0.1:$port" "http://www.hc.test/"
+	assert_success
+	run hc-http --connect-to "::127.0.0.1:$port" "http://www.hc.test/"
+	assert_success
+	run sent srv
+	assert_line "Host: www.hc.test"
+}
+
+@test "hc-http: bad --resolve and --connect-to are usage errors" {
+	for r in www.hc.test:80 www.hc.test:x:127.0.0.1 www.hc.test:80:no-ip :80:127.0.0.1 \
+		www.hc.test:80: 'www hc:80:127.0.0.1' www.hc.test:0:127.0.0.1; do
+		run --separate-stderr hc-http --resolve "$r" http://www.hc.test/
+		assert_failure 2
+		[[ $stderr == "hc-http: invalid --resolve '$r': "* ]]
+	done
+	for c in a:80:b www.hc.test:80:: www.hc.test:x:b:80 a:80:b:99999; do
+		run --separate-stderr hc-http --connect-to "$c" http://www.hc.test/
+		assert_failure 2
+		[[ $stderr == "hc-http: invalid --connect-to '$c': "* ]]
+	done
+}
+
+@test "hc-http: --unix-socket talks HTTP over a unix-domain socket" {
+	http_server srv --unix "$BATS_TEST_TMPDIR/http.sock"
+	run --separate-stderr hc-http -v --unix-socket "$BATS_TEST_TMPDIR/http.sock" http://localhost/family
+	assert_success
+	[[ $stderr == "hc-http: http://localhost/family ($BATS_TEST_TMPDIR/http.sock) up: HTTP 200 in "* ]]
+	run hc-http --unix-socket "$BATS_TEST_TMPDIR/http.sock" --expect family=unix http://localhost/family
+	assert_success
+	run --separate-stderr hc-http -v --unix-socket "$BATS_TEST_TMPDIR/none.sock" http://localhost/
+	assert_failure 1
+	[[ $stderr == *"down: no such file or directory"* || $stderr == *"down: "*"connect"* ]]
+}
+
+@test "hc-http: -4 and -6 choose the address family of a name" {
+	require_root_netns
+	command -v unshare >/dev/null || skip "needs unshare"
+	http_server v4 --addr 127.0.0.1
+	http_server v6 --addr ::1 --port "$port"
+	printf '127.0.0.1 dual.hc.test\n::1 dual.hc.test\n' >"$BATS_TEST_TMPDIR/hosts"
+	in_hosts() {
+		unshare -m sh -c 'mount --bind "$1" /etc/hosts && shift && exec "$@"' \
+			sh "$BATS_TEST_TMPDIR/hosts" "$HC_BUILDDIR/hc-http" "$@"
+	}
+	run in_hosts -4 --expect family=4 "http://dual.hc.test:$port/family"
+	assert_success
+	run in_hosts -6 --expect family=6 "http://dual.hc.test:$port/family"
+	assert_success
+	run in_hosts -6 --expect family=4 "http://dual.hc.test:$port/family"
+	assert_failure 1
+}
+
+@test "hc-http: -4 and -6 refuse a literal of the other family" {
+	http_server srv
+	run hc-http -4 "http://127.0.0.1:$port/"
+	assert_success
+	run --separate-stderr hc-http -v -6 "http://127.0.0.1:$port/"
+	assert_failure 1
+	[[ $stderr == *"down: address of the wrong family"* ]]
+	run --separate-stderr hc-http -v -4 "http://[::1]:$port/"
+	assert_failure 1
+	[[ $stderr == *"down: address of the wrong family"* ]]
+}
+
+@test "hc-http: proxy variables in the environment are ignored" {
+	http_server srv
+	p=$(free_port)
+	run env http_proxy="http://127.0.0.1:$p" HTTP_PROXY="http://127.0.0.1:$p" \
+		all_proxy="http://127.0.0.1:$p" hc-http "http://127.0.0.1:$port/"
+	assert_success
+}
+
+# ---- authentication ----
+
+@test "hc-http: --auth-file sends basic credentials read from a file" {
+	http_server srv
+	printf 'monitor:s3cret:with-colon\n' >"$BATS_TEST_TMPDIR/auth"
+	run hc-http --auth-file "$BATS_TEST_TMPDIR/auth" "http://127.0.0.1:$port/auth?user=monitor&pass=s3cret:with-colon"
+	assert_success
+	run sent srv
+	assert_line "Authorization: Basic $(printf 'monitor:s3cret:with-colon' | base64 -w0)"
+	run --separate-stderr hc-http -v --auth-file "$BATS_TEST_TMPDIR/auth" "http://127.0.0.1:$port/auth?user=monitor&pass=other"
+	assert_failure 1
+	[[ $stderr == *"down: HTTP 401, expected 2xx"* ]]
+	run hc-http "http://127.0.0.1:$port/auth?user=monitor&pass=s3cret:with-colon"
+	assert_failure 1
+}
+
+@test "hc-http: --netrc-file and --netrc send credentials from a netrc file" {
+	http_server srv
+	printf 'machine 127.0.0.1\nlogin monitor\npassword pw1\n' >"$BATS_TEST_TMPDIR/netrc"
+	run hc-http --netrc-file "$BATS_TEST_TMPDIR/netrc" "http://127.0.0.1:$port/auth?user=monitor&pass=pw1"
+	assert_success
+	cp "$BATS_TEST_TMPDIR/netrc" "$BATS_TEST_TMPDIR/.netrc"
+	run env HOME="$BATS_TEST_TMPDIR" hc-http --netrc "http://127.0.0.1:$port/auth?user=monitor&pass=pw1"
+	assert_success
+	run hc-http --netrc-file "$BATS_TEST_TMPDIR/netrc" "http://127.0.0.1:$port/auth?user=monitor&pass=pw2"
+	assert_failure 1
+}
+
+@test "hc-http: credentials are never taken from argv" {
+	run --separate-stderr hc-http http://monitor:pw@127.0.0.1/
+	assert_failure 2
+	[[ $stderr == "hc-http: invalid URL 'http://monitor:pw@127.0.0.1/': credentials in the URL (use --auth-file or --netrc)" ]]
+	printf 'no colon here\n' >"$BATS_TEST_TMPDIR/auth"
+	run --separate-stderr hc-http --auth-file "$BATS_TEST_TMPDIR/auth" http://127.0.0.1/
+	assert_failure 2
+	[[ $stderr == "hc-http: invalid auth file '$BATS_TEST_TMPDIR/auth': its first line is not USER:PASSWORD" ]]
+	run --separate-stderr hc-http --auth-file "$BATS_TEST_TMPDIR/none" http://127.0.0.1/
+	assert_failure 2
+	[[ $stderr == "hc-http: cannot read auth file '$BATS_TEST_TMPDIR/none': No such file or directory" ]]
+}
+
+# ---- TLS ----
+
+@test "hc-http: https is verified against --cacert" {
+	tls_server srv server
+	run --separate-stderr hc-http -v --cacert "$BATS_FILE_TMPDIR/ca.pem" "https://127.0.0.1:$port/"
+	assert_success
+	[[ $stderr == "hc-http: https://127.0.0.1:$port/ up: HTTP 200 in "* ]]
+}
+
+@test "hc-http: an untrusted certificate is down unless --insecure" {
+	tls_server srv server
+	run --separate-stderr hc-http -v "https://127.0.0.1:$port/"
+	assert_failure 1
+	[[ $stderr == *"down: SSL certificate problem: unable to get local issuer certificate"* ]]
+	run hc-http --insecure "https://127.0.0.1:$port/"
+	assert_success
+	run hc-http -k "https://127.0.0.1:$port/"
+	assert_success
+}
+
+@test "hc-http: --capath trusts a directory of hashed CA certificates" {
+	tls_server srv server
+	run hc-http --capath "$BATS_FILE_TMPDIR/capath" "https://127.0.0.1:$port/"
+	assert_success
+}
+
+@test "hc-http: a certificate for another name is down" {
+	tls_server srv server
+	run --separate-stderr hc-http -v --cacert "$BATS_FILE_TMPDIR/ca.pem" \
+		--resolve "other.hc.test:$port:127.0.0.1" "https://other.hc.test:$port/"
+	assert_failure 1
+	[[ $stderr == *"down: "*"other.hc.test"* ]]
+	run hc-http --cacert "$BATS_FILE_TMPDIR/ca.pem" \
+		--resolve "www.hc.test:$port:127.0.0.1" "https://www.hc.test:$port/"
+	assert_success
+}
+
+@test "hc-http: the URL's name is sent as SNI to a pinned address" {
+	tls_server srv server
+	run hc-http --cacert "$BATS_FILE_TMPDIR/ca.pem" --resolve "www.hc.test:$port:127.0.0.1" \
+		--expect sni=www.hc.test "https://www.hc.test:$port/sni"
+	assert_success
+	run hc-http --cacert "$BATS_FILE_TMPDIR/ca.pem" --connect-to "www.hc.test:443:127.0.0.1:$port" \
+		--expect sni=www.hc.test "https://www.hc.test/sni"
+	assert_success
+}
+
+@test "hc-http: --cert and --key present a client certificate" {
+	tls_server srv server --client-ca "$BATS_FILE_TMPDIR/ca.pem"
+	run --separate-stderr hc-http -v --cacert "$BATS_FILE_TMPDIR/ca.pem" "https://127.0.0.1:$port/client"
+	assert_failure 1
+	run hc-http --cacert "$BATS_FILE_TMPDIR/ca.pem" --cert "$BATS_FILE_TMPDIR/hc-client.pem" \
+		--key "$BATS_FILE_TMPDIR/hc-client.key" --expect client=hc-client "https://127.0.0.1:$port/client"
+	assert_success
+}
+
+@test "hc-http: --cert-days is down when the certificate expires tomorrow" {
+	tls_server srv soon
+	ca=$BATS_FILE_TMPDIR/ca.pem
+	run hc-http --cacert "$ca" "https://127.0.0.1:$port/"
+	assert_success
+	run hc-http --cacert "$ca" --cert-days 0 "https://127.0.0.1:$port/"
+	assert_success
+	run --separate-stderr hc-http -v --cacert "$ca" --cert-days 2 "https://127.0.0.1:$port/"
+	assert_failure 1
+	[[ $stderr =~ down:\ certificate\ expires\ in\ (0\.9|1\.0)\ days\ \(.*GMT\),\ within\ --cert-days\ 2 ]]
+	run --separate-stderr hc-http --cacert "$ca" --cert-days 1 -f "https://127.0.0.1:$port/"
+	assert_failure 1
+	[[ $output =~ ^http_code=200\ time_ms=[0-9]+\ cert_days=0$ ]]
+}
+
+@test "hc-http: --cert-days is up when the certificate lasts longer" {
+	tls_server srv server
+	ca=$BATS_FILE_TMPDIR/ca.pem
+	run --separate-stderr hc-http --cacert "$ca" --cert-days 7 -f "https://127.0.0.1:$port/"
+	assert_success
+	[[ $output =~ ^http_code=200\ time_ms=[0-9]+\ cert_days=29$ ]]
+	run hc-http --cacert "$ca" --cert-days 29 "https://127.0.0.1:$port/"
+	assert_success
+	run hc-http --cacert "$ca" --cert-days 31 "https://127.0.0.1:$port/"
+	assert_failure 1
+	run --separate-stderr hc-http -v --cacert "$ca" --cert-days 7 -f "https://127.0.0.1:$port/status/503"
+	assert_failure 1
+	[[ $output =~ ^http_code=503\ time_ms=[0-9]+\ cert_days=29$ ]]
+	[[ $stderr == *"down: HTTP 503, expected 2xx"* ]]
+}
+
+@test "hc-http: --cert-days needs an https URL" {
+	run --separate-stderr hc-http --cert-days 7 http://127.0.0.1/
+	assert_failure 2
+	[[ $stderr == "hc-http: --cert-days needs an https URL" ]]
+}
+
+# ---- the deadline ----
+
+@test "hc-http: a server that accepts and never answers is down at the deadline" {
+	http_server srv --hang
+	elapsed_ms hc-http -t 500ms "http://127.0.0.1:$port/"
+	[[ $status == 1 ]]
+	((elapsed >= 490 && elapsed < 1500))
+	run --separate-stderr hc-http -v -t 300ms "http://127.0.0.1:$port/"
+	assert_failure 1
+	# On a loaded machine libcurl may reach its deadline before it has noticed
+	# that the connection completed, and then says so.
+	[[ $stderr =~ down:\ no\ (response|connection)\ before\ the\ deadline\ \(after\ ([3-9][0-9][0-9]\.[0-9]+\ ms|1\.[0-9]+\ s)\)$ ]]
+}
+
+@test "hc-http: the default deadline is 2 seconds" {
+	http_server srv --hang
+	elapsed_ms hc-http "http://127.0.0.1:$port/"
+	[[ $status == 1 ]]
+	((elapsed >= 1990 && elapsed < 3000))
+}
+
+@test "hc-http: a TLS handshake that never ends is down at the deadline" {
+	http_server srv --hang
+	elapsed_ms hc-http -t 400ms "https://127.0.0.1:$port/"
+	[[ $status == 1 ]]
+	((elapsed >= 390 && elapsed < 1400))
+	run --separate-stderr hc-http -v -t 300ms "https://127.0.0.1:$port/"
+	[[ $stderr == *"down: TLS handshake incomplete at the deadline"* ||
+		$stderr == *"down: no connection before the deadline"* ]]
+}
+
+@test "hc-http: a body that trickles is down at the deadline" {
+	http_server srv
+	elapsed_ms hc-http -t 500ms "http://127.0.0.1:$port/trickle?n=100&every=50"
+	[[ $status == 1 ]]
+	((elapsed >= 490 && elapsed < 1500))
+	run --separate-stderr hc-http -v -t 300ms "http://127.0.0.1:$port/trickle?n=100&every=50"
+	[[ $stderr =~ down:\ body\ incomplete\ at\ the\ deadline\ \([0-9]+\ bytes\ received\) ]]
+}
+
+@test "hc-http: a slow answer within the deadline is up, past it down" {
+	http_server srv
+	run hc-http -t 2s "http://127.0.0.1:$port/delay/300"
+	assert_success
+	elapsed_ms hc-http --timeout 150ms "http://127.0.0.1:$port/delay/1000"
+	[[ $status == 1 ]]
+	((elapsed >= 140 && elapsed < 1000))
+}
+
+@test "hc-http: a name lookup that never ends is down at the deadline" {
+	require_root_netns
+	command -v unshare >/dev/null || skip "needs unshare"
+	printf 'nameserver 127.0.0.1\noptions timeout:5 attempts:2\n' >"$BATS_TEST_TMPDIR/resolv.conf"
+	# In its own network namespace, a DNS server on 127.0.0.1:53 that never answers.
+	run --separate-stderr unshare -nm sh -c '
+		ip link set lo up && mount --bind "$1/resolv.conf" /etc/resolv.conf || exit 9
+		python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((\"127.0.0.1\", 53))
+open(sys.argv[1], \"w\").close()
+while True:
+    s.recv(512)
+" "$1/dns.ready" & dns=$!
+		i=0
+		while [ ! -e "$1/dns.ready" ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i + 1)); done
+		"$2" -v -f -t 500ms http://slow.hc.test/
+		rc=$?
+		kill $dns
+		exit $rc' sh "$BATS_TEST_TMPDIR" "$HC_BUILDDIR/hc-http"
+	assert_failure 1
+	[[ $stderr == *"down: name lookup incomplete at the deadline (after "* ]]
+	[[ $output =~ ^time_ms=([0-9]+)$ ]]
+	((BASH_REMATCH[1] >= 490 && BASH_REMATCH[1] < 1200))
+}
+
+# ---- failures that are down at once ----
+
+@test "hc-http: connection refused is down at once" {
+	p=$(free_port)
+	elapsed_ms hc-http -t 5s "http://127.0.0.1:$p/"
+	[[ $status == 1 ]]
+	((elapsed < 1000))
+	run --separate-stderr hc-http -v "http://127.0.0.1:$p/"
+	[[ $stderr == "hc-http: http://127.0.0.1:$p/ down: connection refused (after "* ]]
+}
+
+@test "hc-http: a connection closed without a reply is down" {
+	tcp_server srv 127.0.0.1 close
+	run --separate-stderr hc-http -v "http://127.0.0.1:$port/"
+	assert_failure 1
+	[[ $stderr == *"down: empty reply from server"* || $stderr == *"down: "*"reset"* ]]
+}
+
+@test "hc-http: a server that does not speak HTTP is down" {
+	tcp_server srv 127.0.0.1 banner 'SSH-2.0-OpenSSH_9.2\r\n'
+	run --separate-stderr hc-http -v -t 1s "http://127.0.0.1:$port/"
+	assert_failure 1
+	[[ $stderr == *"down: "* ]]
+}
+
+@test "hc-http: an unresolvable name is down" {
+	run --separate-stderr hc-http -v -t 1s http://no-such-host.invalid/
+	assert_failure 1
+	[[ $stderr == *"down: could not resolve host: no-such-host.invalid"* ||
+		$stderr == *"down: name lookup incomplete at the deadline"* ]]
+}
+
+# ---- output ----
+
+@test "hc-http: --fields writes http_code and time_ms on stdout" {
+	http_server srv
+	run --separate-stderr hc-http --fields "http://127.0.0.1:$port/"
+	assert_success
+	[[ $output =~ ^http_code=200\ time_ms=[0-9]+$ ]]
+	run --separate-stderr hc-http -f "http://127.0.0.1:$port/status/503"
+	assert_failure 1
+	[[ $output =~ ^http_code=503\ time_ms=[0-9]+$ ]]
+	[[ -z $stderr ]]
+	p=$(free_port)
+	run --separate-stderr hc-http -f "http://127.0.0.1:$p/"
+	assert_failure 1
+	[[ $output =~ ^time_ms=[0-9]+$ ]]
+}
+
+@test "hc-http: time_ms measures the whole check" {
+	http_server srv
+	run --separate-stderr hc-http -f "http://127.0.0.1:$port/delay/300"
+	assert_success
+	[[ $output =~ ^http_code=200\ time_ms=([0-9]+)$ ]]
+	((BASH_REMATCH[1] >= 300 && BASH_REMATCH[1] < 1500))
+}
+
+# ---- usage ----
+
+@test "hc-http: malformed URLs are usage errors with one line" {
+	for u in 'not a url' 127.0.0.1/health ftp://127.0.0.1/ file:///etc/passwd http:// 'http://[::1/' \
+		'http://exa mple/' ''; do
+		run --separate-stderr hc-http "$u"
+		assert_failure 2
+		[[ $stderr == "hc-http: invalid URL '$u': "* ]]
+		[[ $(wc -l <<<"$stderr") == 1 ]]
+	done
+}
+
+@test "hc-http: bad numbers are usage errors" {
+	for t in 5x -1s 0 '' 2h; do
+		run --separate-stderr hc-http --timeout="$t" http://127.0.0.1/
+		assert_failure 2
+		[[ $stderr == "hc-http: invalid timeout '$t': "* ]]
+	done
+	for m in 0 100MB 1.5 -1 x; do
+		run --separate-stderr hc-http --max-body="$m" http://127.0.0.1/
+		assert_failure 2
+		[[ $stderr == "hc-http: invalid --max-body '$m': "* ]]
+	done
+	for d in -1 3651 x 1.5 ''; do
+		run --separate-stderr hc-http --cert-days="$d" https://127.0.0.1/
+		assert_failure 2
+		[[ $stderr == "hc-http: invalid --cert-days '$d': "* ]]
+	done
+}
+
+@test "hc-http: a bad regex is a usage error" {
+	run --separate-stderr hc-http --expect-regex '(unclosed' http://127.0.0.1/
+	assert_failure 2
+	[[ $stderr == "hc-http: invalid regex '(unclosed': "* ]]
+	[[ $(wc -l <<<"$stderr") == 1 ]]
+	run --separate-stderr hc-http -E 'a{2,1}' http://127.0.0.1/
+	assert_failure 2
+}
+
+@test "hc-http: bad methods, headers and combinations are usage errors" {
+	run --separate-stderr hc-http -X PUT http://127.0.0.1/
+	assert_failure 2
+	[[ $stderr == "hc-http: invalid method 'PUT': GET, HEAD or POST" ]]
+	for hdr in NoColon ': empty' 'Bad Name: x' $'X-A: b\r\nX-B: c'; do
+		run --separate-stderr hc-http -H "$hdr" http://127.0.0.1/
+		assert_failure 2
+		[[ $stderr == "hc-http: invalid header '$hdr': not NAME: VALUE" ]]
+	done
+	run --separate-stderr hc-http --host $'a\nb' http://127.0.0.1/
+	assert_failure 2
+	run --separate-stderr hc-http -X HEAD --expect x http://127.0.0.1/
+	assert_failure 2
+	[[ $stderr == "hc-http: a HEAD response has no body to check" ]]
+	run --separate-stderr hc-http -X GET -d x http://127.0.0.1/
+	assert_failure 2
+	run --separate-stderr hc-http --netrc --auth-file /dev/null http://127.0.0.1/
+	assert_failure 2
+	run --separate-stderr hc-http --expect '' http://127.0.0.1/
+	assert_failure 2
+	run --separate-stderr hc-http --cacert /no/such/ca.pem https://127.0.0.1/
+	assert_failure 2
+	[[ $stderr == "hc-http: cannot read CA file '/no/such/ca.pem': No such file or directory" ]]
+	run --separate-stderr hc-http --key "$BATS_FILE_TMPDIR/server.key" https://127.0.0.1/
+	assert_failure 2
+}
+
+@test "hc-http: missing and extra arguments are usage errors" {
+	run --separate-stderr hc-http
+	assert_failure 2
+	[[ $stderr == "hc-http: missing URL (usage: hc-http [options] URL)" ]]
+	run --separate-stderr hc-http http://127.0.0.1/ http://127.0.0.2/
+	assert_failure 2
+	[[ $stderr == "hc-http: unexpected argument 'http://127.0.0.2/'"* ]]
+	run --separate-stderr hc-http --no-such-option http://127.0.0.1/
+	assert_failure 2
+}
+
+@test "hc-http: --help and --version exit 0" {
+	run hc-http --help
+	assert_success
+	assert_output --partial "URL"
+	run hc-http --version
+	assert_success
+}

@@ -1,0 +1,487 @@
+#!/usr/bin/env bats
+# hc-pglag against a real PostgreSQL primary and streaming replicas that this
+# file starts on loopback ports (tests/lib-pg.bash): p is the primary, r its
+# replica, s a second replica that the tests promote and then shut down.
+# shellcheck disable=SC2154 # $status, $output, $stderr, $port_* are set by bats and helpers
+
+load test_helper
+load lib-pg
+
+# The replicas run wal_receiver_timeout = 8s instead of 60s so that the idle
+# and silent-link cases take seconds, not minutes: an idle primary then talks
+# every 4 s and hc-pglag derives a silence limit of 6 s (3/4 of it) by itself.
+RECEIVER_TIMEOUT=8s
+
+setup_file() {
+	pg_available || skip "PostgreSQL server binaries not found in /usr/lib/postgresql"
+	pg_setup_dir
+	# autovacuum off: its commits would make the "idle" primary busy.
+	pg_primary p "wal_receiver_timeout = $RECEIVER_TIMEOUT" "autovacuum = off"
+	pg_sql p "CREATE ROLE hc_monitor LOGIN PASSWORD 'monitor-secret' IN ROLE pg_monitor;
+		CREATE ROLE hc_plain LOGIN PASSWORD 'plain-secret';
+		CREATE ROLE hc_slow LOGIN PASSWORD 'slow-secret' IN ROLE pg_monitor;
+		ALTER ROLE hc_slow SET statement_timeout = '300ms';
+		CREATE ROLE hc_wrong LOGIN PASSWORD 'the-right-one' IN ROLE pg_monitor;
+		CREATE TABLE t (x int)"
+	pg_replica r p
+	pg_start r
+	pg_replica s p
+	pg_start s
+	(
+		umask 077
+		cat >"$PGT/pgpass" <<-EOF
+			*:*:*:hc_monitor:monitor-secret
+			*:*:*:hc_plain:plain-secret
+			*:*:*:hc_slow:slow-secret
+			*:*:*:hc_wrong:not-the-password
+		EOF
+	)
+	cat >"$PGT/pg_service.conf" <<-EOF
+		[replica]
+		host=127.0.0.1
+		port=$port_r
+		user=hc_monitor
+		dbname=postgres
+	EOF
+	export PGPASSFILE="$PGT/pgpass" PGSERVICEFILE="$PGT/pg_service.conf"
+}
+
+teardown_file() {
+	pg_stop_all
+}
+
+teardown() {
+	stop_bg_all
+	local pid
+	if [[ -f $PGT/stopped.pids ]]; then
+		while read -r pid; do kill -CONT "$pid" 2>/dev/null || true; done <"$PGT/stopped.pids"
+		rm -f "$PGT/stopped.pids"
+	fi
+	# Sessions of the test's own clients may outlive them on the server.
+	if [[ -f $PGT/sessions ]]; then
+		local name app
+		while read -r name app; do
+			pg_sql "$name" "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+				WHERE application_name = '$app'" >/dev/null 2>&1 || true
+		done <"$PGT/sessions"
+		rm -f "$PGT/sessions"
+	fi
+	if [[ -f $PGT/settings ]]; then
+		local name setting
+		while read -r name setting; do
+			pg_sql "$name" "ALTER SYSTEM RESET $setting" >/dev/null 2>&1 &&
+				pg_sql "$name" "SELECT pg_reload_conf()" >/dev/null 2>&1 || true
+		done <"$PGT/settings"
+		rm -f "$PGT/settings"
+	fi
+	if [[ -f $PGT/r.paused ]]; then
+		pg_sql r "SELECT pg_wal_replay_resume()" >/dev/null 2>&1 || true
+		rm -f "$PGT/r.paused"
+	fi
+}
+
+# ci PORT [USER]: the connection string of a test.
+ci() {
+	echo "host=127.0.0.1 port=$1 user=${2:-hc_monitor} dbname=postgres"
+}
+
+# is_down ARGS...: hc-pglag says down.
+is_down() {
+	! hc-pglag "$@"
+}
+
+# sigstop PID: stops PID until the end of the test (teardown continues it).
+sigstop() {
+	echo "$1" >>"$PGT/stopped.pids"
+	kill -STOP "$1"
+}
+
+# pause_replay: pauses replay on r until the end of the test.
+pause_replay() {
+	touch "$PGT/r.paused"
+	pg_sql r "SELECT pg_wal_replay_pause()" >/dev/null
+	wait_until 10 pg_is r "SELECT pg_get_wal_replay_pause_state()" paused
+}
+
+# caught_up: writes on p and waits until r is up with no lag.
+caught_up() {
+	pg_sql p "INSERT INTO t VALUES (0)"
+	wait_until 20 hc-pglag --max-lag 0 "$(ci "$port_r")"
+}
+
+# spare_promoted: makes s a primary (once).
+spare_promoted() {
+	if [[ $(pg_sql s "SELECT pg_is_in_recovery()") == t ]]; then
+		pg_as_owner "$PG_BIN/pg_ctl" -D "$PGT/s" -w -t 30 promote >/dev/null
+	fi
+}
+
+# lock_wal_receiver_view: holds an ACCESS EXCLUSIVE lock on s's
+# pg_stat_wal_receiver in a session of its own, so that hc-pglag's query waits.
+lock_wal_receiver_view() {
+	echo "s hc-lock" >>"$PGT/sessions"
+	PGAPPNAME=hc-lock start_bg locker "$PG_BIN/psql" -X -q -h "$PGT/sock" -p "$port_s" -U postgres \
+		-d postgres -c "BEGIN; LOCK TABLE pg_catalog.pg_stat_wal_receiver IN ACCESS EXCLUSIVE MODE;
+			SELECT pg_sleep(30)"
+	wait_until 10 pg_is s "SELECT count(*) FROM pg_locks
+		WHERE relation = 'pg_stat_wal_receiver'::regclass AND granted" 1
+}
+
+@test "hc-pglag: a caught-up streaming replica is up; -v gives the numbers, -f the fields" {
+	caught_up
+	run --separate-stderr hc-pglag -v -f "$(ci "$port_r")"
+	assert_success
+	[[ $output =~ ^role=replica\ lag_s=0\.000\ lag_bytes=0\ silence_s=[0-9]+\.[0-9]{3}\ receiver=streaming$ ]]
+	[[ $stderr =~ ^hc-pglag:\ 127\.0\.0\.1:$port_r\ up\ in\ [0-9.]+\ ms:\ streaming\ replica\;\ time\ lag\ 0\.000\ s,\ byte\ lag\ 0,\ receiver\ streaming,\ silence\ [0-9.]+\ s\ \(limit\ 6\.000\ s\)$ ]]
+	run --separate-stderr hc-pglag "$(ci "$port_r")"
+	assert_success
+	assert_output ""
+	[[ -z $stderr ]]
+}
+
+@test "hc-pglag: under hc-loop, -f carries the lag down the status stream" {
+	command -v hc-loop >/dev/null || skip "hc-loop not built"
+	caught_up
+	run --separate-stderr hc-loop -n 1 -- hc-pglag -f "$(ci "$port_r")"
+	assert_success
+	[[ $output =~ ^up\ .*role=replica\ lag_s=0\.000\ lag_bytes=0\ silence_s=[0-9.]+\ receiver=streaming$ ]]
+}
+
+@test "hc-pglag: a caught-up replica stays up while the primary is idle far longer than --max-lag" {
+	# Stands for "idle for 60 s" with the defaults: wal_receiver_timeout 60 s
+	# means a keepalive every 30 s and a 45 s silence limit, so 60 s of idle
+	# spans two keepalive periods.  Here (8 s, see RECEIVER_TIMEOUT) 10 s spans
+	# 2.5 periods of 4 s against a 6 s limit: the same property, 6 times faster.
+	# --max-lag 1s is far below the idle time, so a check that reads
+	# now() - pg_last_xact_replay_timestamp() as the lag says down here.
+	caught_up
+	local t0 silences=()
+	t0=$(now_us)
+	while (($(now_us) - t0 < 10000000)); do
+		run --separate-stderr hc-pglag -v -f --max-lag 1s "$(ci "$port_r")"
+		[[ $status == 0 ]] || { echo "$stderr"; false; }
+		[[ $output =~ silence_s=([0-9]+\.[0-9]+) ]]
+		silences+=("${BASH_REMATCH[1]}")
+		sleep 0.2
+	done
+	# The popular query would have said "lagging" by now.
+	(($(pg_sql r "SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())::int") >= 10))
+	# The link was quiet (silence grew past 2 s) and keepalives reset it.
+	printf '%s\n' "${silences[@]}" | awk '
+		{ if ($1 > max) max = $1; if (NR > 1 && $1 < prev) drops++; prev = $1 }
+		END { exit !(max > 2 && max < 6 && drops >= 1) }'
+}
+
+@test "hc-pglag: a replica under steady writes is up with its lag under the limits" {
+	caught_up
+	echo "p hc-writer" >>"$PGT/sessions"
+	PGAPPNAME=hc-writer start_bg writer "$PG_BIN/psql" -X -q -h "$PGT/sock" -p "$port_p" -U postgres -d postgres -c \
+		'DO $$ BEGIN FOR i IN 1..200 LOOP INSERT INTO t SELECT -1 FROM generate_series(1, 200);
+			COMMIT; PERFORM pg_sleep(0.02); END LOOP; END $$'
+	local before after n
+	wait_until 10 pg_is r "SELECT count(*) >= 400 FROM t WHERE x = -1" t
+	before=$(pg_sql r "SELECT pg_last_wal_replay_lsn()")
+	for ((n = 0; n < 10; n++)); do
+		run --separate-stderr hc-pglag -v --max-lag 1s --max-bytes 4MB "$(ci "$port_r")"
+		[[ $status == 0 ]] || { echo "$stderr"; false; }
+		sleep 0.1
+	done
+	after=$(pg_sql r "SELECT pg_last_wal_replay_lsn()")
+	# The writes went on during the checks, and the replica replayed them.
+	kill -0 "$(<"$BATS_TEST_TMPDIR/writer.pid")"
+	[[ $(pg_sql r "SELECT pg_wal_lsn_diff('$after', '$before') > 0") == t ]]
+}
+
+@test "hc-pglag: replay paused is down; --allow-paused judges the lag alone" {
+	caught_up
+	pause_replay
+	run --separate-stderr hc-pglag -v "$(ci "$port_r")"
+	assert_failure 1
+	[[ $stderr == *" down: WAL replay is paused (after "*"); time lag "*", receiver streaming, "*", replay paused" ]]
+	run --separate-stderr hc-pglag -v --allow-paused "$(ci "$port_r")"
+	assert_success
+	[[ $stderr == *" up in "*": replay paused, allowed by --allow-paused; "* ]]
+}
+
+@test "hc-pglag: byte lag over --max-bytes is down (replay paused while the primary writes)" {
+	caught_up
+	pause_replay
+	pg_sql p "INSERT INTO t SELECT generate_series(1, 20000)"
+	wait_until 10 pg_is r "SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) > 65536" t
+	run --separate-stderr hc-pglag -v -f --allow-paused --max-lag 1h --max-bytes 64kB "$(ci "$port_r")"
+	assert_failure 1
+	[[ $stderr =~ down:\ byte\ lag\ [0-9]+\ over\ --max-bytes\ 65536\ \(after\ [0-9.]+\ ms,\ re-checked\) ]]
+	[[ $output =~ lag_bytes=([0-9]+) ]]
+	((BASH_REMATCH[1] > 65536))
+	run hc-pglag --allow-paused --max-lag 1h --max-bytes 16MB "$(ci "$port_r")"
+	assert_success
+	pg_sql r "SELECT pg_wal_replay_resume()"
+	wait_until 20 hc-pglag --max-bytes 64kB "$(ci "$port_r")"
+}
+
+@test "hc-pglag: time lag over --max-lag is down once the oldest unreplayed commit is that old" {
+	local t0
+	t0=$(now_us)  # before the last commit that r replays
+	caught_up
+	pause_replay
+	pg_sql p "INSERT INTO t VALUES (3)"
+	wait_until 10 pg_is r "SELECT pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()" t
+	# Behind since the write, but the last replayed commit is younger than 3 s.
+	run --separate-stderr hc-pglag -v --allow-paused --max-lag 3s "$(ci "$port_r")"
+	if (($(now_us) - t0 < 2500000)); then
+		[[ $status == 0 ]] || { echo "$stderr"; false; }
+	fi
+	wait_until 10 is_down --allow-paused --max-lag 3s "$(ci "$port_r")"
+	(($(now_us) - t0 >= 3000000))
+	run --separate-stderr hc-pglag -v --allow-paused --max-lag 3s "$(ci "$port_r")"
+	assert_failure 1
+	[[ $stderr =~ down:\ time\ lag\ [3-9]\.[0-9]{3}\ s\ over\ --max-lag\ 3\.000\ s\ \(after\ [0-9.]+\ ms,\ re-checked\)\;\ time\ lag ]]
+}
+
+@test "hc-pglag: a replica whose primary stopped is down at once, while receive - replay says 0" {
+	caught_up
+	pg_stop p
+	wait_until 5 is_down "$(ci "$port_r")"
+	run --separate-stderr hc-pglag -v "$(ci "$port_r")"
+	assert_failure 1
+	[[ $stderr =~ down:\ (no\ WAL\ receiver:\ the\ replica\ is\ not\ connected\ to\ its\ primary|the\ WAL\ receiver\ is\ [a-z]+,\ not\ streaming) ]]
+	[[ $(pg_sql r "SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())") == 0 ]]
+	pg_start p
+	wait_until 30 hc-pglag "$(ci "$port_r")"
+}
+
+@test "hc-pglag: a silent link (walsender stopped) is down within the silence limit" {
+	caught_up
+	local walsender t0 first="" elapsed
+	walsender=$(pg_sql p "SELECT pid FROM pg_stat_replication WHERE application_name = 'r'")
+	[[ $walsender =~ ^[0-9]+$ ]]
+	sigstop "$walsender"
+	t0=$(now_us)
+	pg_sql p "INSERT INTO t VALUES (-4)"  # the primary writes on
+	# What the popular queries see: nothing to replay, while the row is missing.
+	[[ $(pg_sql p "SELECT pg_current_wal_lsn() > '$(pg_sql r "SELECT pg_last_wal_receive_lsn()")'") == t ]]
+	[[ $(pg_sql r "SELECT count(*) FROM t WHERE x = -4") == 0 ]]
+	[[ $(pg_sql r "SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())") == 0 ]]
+	while (($(now_us) - t0 < 12000000)); do
+		if ! hc-pglag -v "$(ci "$port_r")" 2>"$BATS_TEST_TMPDIR/err"; then
+			first=$(<"$BATS_TEST_TMPDIR/err")
+			break
+		fi
+		sleep 0.1
+	done
+	elapsed=$((($(now_us) - t0) / 1000))
+	echo "after $elapsed ms: $first"
+	# The 6 s limit counts from the last message, which came 0-4 s before t0.
+	[[ $first =~ down:\ nothing\ received\ from\ the\ primary\ for\ [67]\.[0-9]{3}\ s\ \(limit\ 6\.000\ s\) ]]
+	((elapsed < 7500))
+	kill -CONT "$walsender"
+	wait_until 30 hc-pglag "$(ci "$port_r")"
+}
+
+@test "hc-pglag: the silence limit is 3/4 of the replica's wal_receiver_timeout unless given" {
+	caught_up
+	run --separate-stderr hc-pglag -v "$(ci "$port_r")"
+	[[ $stderr == *", silence "*" s (limit 6.000 s)" ]]
+	wait_until 5 is_down --max-silence 50ms "$(ci "$port_r")"
+	run --separate-stderr hc-pglag -v --max-silence 50ms "$(ci "$port_r")"
+	assert_failure 1
+	[[ $stderr == *" down: nothing received from the primary for "*" s (limit 0.050 s) (after "* ]]
+	# wal_receiver_timeout = 0: an idle link never speaks, so silence is not checked.
+	echo "r wal_receiver_timeout" >>"$PGT/settings"
+	pg_sql r "ALTER SYSTEM SET wal_receiver_timeout = 0" && pg_sql r "SELECT pg_reload_conf()" >/dev/null
+	wait_until 5 pg_is r "SHOW wal_receiver_timeout" 0
+	run --separate-stderr hc-pglag -v "$(ci "$port_r")"
+	assert_success
+	[[ $stderr == *", silence "*" s (not checked)" ]]
+}
+
+@test "hc-pglag: a primary is down; --allow-primary counts it up" {
+	run --separate-stderr hc-pglag -v -f "$(ci "$port_p")"
+	assert_failure 1
+	assert_output "role=primary"
+	[[ $stderr == "hc-pglag: 127.0.0.1:$port_p down: not a replica: the server is not in recovery (a primary, or a promoted replica) (after "*" ms); role primary" ]]
+	run --separate-stderr hc-pglag -v --allow-primary "$(ci "$port_p")"
+	assert_success
+	[[ $stderr == *" up in "*": not in recovery (a primary), allowed by --allow-primary; role primary" ]]
+}
+
+@test "hc-pglag: a promoted replica is down; --allow-primary counts it up" {
+	run hc-pglag "$(ci "$port_s")"
+	assert_success
+	spare_promoted
+	run --separate-stderr hc-pglag -v "$(ci "$port_s")"
+	assert_failure 1
+	[[ $stderr == *" down: not a replica: the server is not in recovery"* ]]
+	run hc-pglag --allow-primary "$(ci "$port_s")"
+	assert_success
+}
+
+@test "hc-pglag: a server-side statement timeout is down with its own reason" {
+	spare_promoted
+	lock_wal_receiver_view
+	elapsed_ms hc-pglag --allow-primary "$(ci "$port_s" hc_slow)"
+	((status == 1 && elapsed < 1500))
+	run --separate-stderr hc-pglag -v --allow-primary "$(ci "$port_s" hc_slow)"
+	assert_failure 1
+	[[ $stderr == *" down: query failed: canceling statement due to statement timeout (SQLSTATE 57014) (after "* ]]
+}
+
+@test "hc-pglag: a query that hangs is down at the deadline and cancelled on the server" {
+	spare_promoted
+	lock_wal_receiver_view
+	local t0
+	t0=$(now_us)
+	run --separate-stderr hc-pglag -v --allow-primary -t 800ms "$(ci "$port_s")"
+	local took=$((($(now_us) - t0) / 1000))
+	assert_failure 1
+	[[ $stderr == *" down: the query got no answer before the deadline (cancelled) (after "* ]]
+	((took >= 700 && took < 1500))
+	# The lock is still held, yet no backend of hc-pglag waits for it: the
+	# cancel request reached the server (closing the connection would not
+	# stop a backend waiting on a lock).
+	wait_until 3 pg_is s "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hc-pglag'" 0
+	[[ $(pg_sql s "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hc-lock'") == 1 ]]
+	grep -q 'canceling statement due to user request' "$PGT/s.log"
+}
+
+@test "hc-pglag: a cancel request the server does not take cannot hold the check past its deadline" {
+	spare_promoted
+	lock_wal_receiver_view
+	local t0 pid rc=0 took
+	t0=$(now_us)
+	start_bg check hc-pglag -v --allow-primary -t 1500ms "$(ci "$port_s")"
+	pid=$(<"$BATS_TEST_TMPDIR/check.pid")
+	wait_until 5 pg_is s "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hc-pglag'" 1
+	# The postmaster, which takes cancel requests, now accepts connections and says nothing.
+	sigstop "$(pg_pid s)"
+	wait "$pid" || rc=$?
+	took=$((($(now_us) - t0) / 1000))
+	cat "$BATS_TEST_TMPDIR/check.err"
+	((rc == 1))
+	[[ $(<"$BATS_TEST_TMPDIR/check.err") == *" down: the query got no answer before the deadline (not cancelled: the server did not take the cancel request before the deadline) (after 1"*" ms)" ]]
+	((took < 2200))
+}
+
+@test "hc-pglag: a hung server (postmaster stopped) is down at the deadline" {
+	sigstop "$(pg_pid r)"
+	local t0 took
+	t0=$(now_us)
+	run --separate-stderr hc-pglag -v -t 500ms "$(ci "$port_r")"
+	took=$((($(now_us) - t0) / 1000))
+	assert_failure 1
+	[[ $stderr == *" down: no answer before the deadline: the server accepted the connection but did not answer (after "* ]]
+	((took >= 450 && took < 1200))
+}
+
+@test "hc-pglag: connection refused is down at once" {
+	local p
+	p=$(free_port)
+	elapsed_ms hc-pglag -t 5s "$(ci "$p")"
+	((status == 1 && elapsed < 1000))
+	run --separate-stderr hc-pglag -v "$(ci "$p")"
+	[[ $stderr == "hc-pglag: 127.0.0.1:$p down: cannot connect: Connection refused (after "*" ms)" ]]
+}
+
+@test "hc-pglag: a failed password authentication is down with the server's reason" {
+	run --separate-stderr hc-pglag -v "$(ci "$port_r" hc_wrong)"
+	assert_failure 1
+	[[ $stderr == *" down: cannot connect: FATAL: password authentication failed for user \"hc_wrong\"; password retrieved from file \"$PGT/pgpass\" (after "* ]]
+	PGPASSFILE=/dev/null run --separate-stderr hc-pglag -v "$(ci "$port_r")"
+	assert_failure 1
+	[[ $stderr == *" down: cannot connect: fe_sendauth: no password supplied (after "* ]]
+}
+
+@test "hc-pglag: a role without pg_monitor is down, naming the grant it needs" {
+	run --separate-stderr hc-pglag -v "$(ci "$port_r" hc_plain)"
+	assert_failure 1
+	[[ $stderr == *" down: the role cannot read pg_stat_wal_receiver: grant it pg_monitor (after "* ]]
+}
+
+@test "hc-pglag: a server still starting up is down with its own reason" {
+	# A standby whose WAL never comes (pg_basebackup -X none, primary_conninfo to
+	# a closed port) stays short of a consistent state, refusing connections.
+	local dead
+	dead=$(free_port)
+	pg_replica starting p -X none
+	# After the primary_conninfo that -R wrote there: the last one counts.
+	echo "primary_conninfo = 'host=127.0.0.1 port=$dead user=postgres'" |
+		pg_as_owner tee -a "$PGT/starting/postgresql.auto.conf" >/dev/null
+	pg_as_owner "$PG_BIN/pg_ctl" -D "$PGT/starting" -l "$PGT/starting.log" -W start >/dev/null 3>&-
+	wait_until 20 grep -q 'entering standby mode' "$PGT/starting.log"
+	run --separate-stderr hc-pglag -v "$(ci "$port_starting")"
+	pg_stop starting immediate
+	assert_failure 1
+	[[ $stderr == *" down: cannot connect: FATAL: the database system is "*"; DETAIL: "* ||
+		$stderr == *" down: cannot connect: FATAL: the database system is starting up (after"* ]]
+}
+
+@test "hc-pglag: a server shutting down is down with its own reason" {
+	start_bg holder "$PG_BIN/psql" -X -q -h "$PGT/sock" -p "$port_s" -U postgres -d postgres \
+		-c "SELECT pg_sleep(20)"
+	wait_until 10 pg_is s "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'" 1
+	pg_as_owner "$PG_BIN/pg_ctl" -D "$PGT/s" -m smart -W stop >/dev/null
+	wait_until 10 is_down --allow-primary "$(ci "$port_s")"
+	run --separate-stderr hc-pglag -v --allow-primary "$(ci "$port_s")"
+	pg_stop s fast
+	assert_failure 1
+	[[ $stderr == *" down: cannot connect: FATAL: the database system is shutting down (after "* ]]
+}
+
+@test "hc-pglag: host names are resolved within the deadline" {
+	run --separate-stderr hc-pglag -v "host=localhost port=$port_r user=hc_monitor dbname=postgres"
+	assert_success
+	[[ $stderr == "hc-pglag: localhost:$port_r (127.0.0.1) up in "* ]]
+	elapsed_ms hc-pglag -t 1s "host=no-such-host.invalid port=$port_r user=hc_monitor"
+	((status == 1 && elapsed < 1500))
+	run --separate-stderr hc-pglag -v -t 1s "host=no-such-host.invalid port=$port_r user=hc_monitor"
+	[[ $stderr =~ down:\ cannot\ resolve\ \'no-such-host\.invalid\':\ (name\ not\ found|name\ lookup\ timed\ out|name\ lookup\ failed) ]]
+}
+
+@test "hc-pglag: the service file, PG* variables, URIs and the password file all connect" {
+	run hc-pglag "service=replica"
+	assert_success
+	PGSERVICE=replica run hc-pglag
+	assert_success
+	PGHOST=127.0.0.1 PGPORT=$port_r PGUSER=hc_monitor run hc-pglag postgres
+	assert_success
+	run hc-pglag "postgresql://hc_monitor@127.0.0.1:$port_r/postgres"
+	assert_success
+	# The conninfo wins over the service, as in libpq.
+	run --separate-stderr hc-pglag -v "service=replica user=hc_plain"
+	assert_failure 1
+	[[ $stderr == *"grant it pg_monitor"* ]]
+}
+
+@test "hc-pglag: a password on the command line is refused" {
+	for c in "host=127.0.0.1 password=secret" "postgresql://u:secret@127.0.0.1/db"; do
+		run --separate-stderr hc-pglag "$c"
+		assert_failure 2
+		[[ $stderr == "hc-pglag: invalid conninfo: it holds a password, which any user could read with ps(1); use a password file (PGPASSFILE, ~/.pgpass)" ]]
+	done
+}
+
+@test "hc-pglag: bad values are usage errors with one line" {
+	local args
+	for args in "--max-lag=5x" "--max-lag=-1s" "--max-bytes=1Q" "--max-bytes=-1" \
+		"--max-silence=0" "--timeout=0" "--timeout=2h" "host='x" "nosuchoption=1" \
+		"postgresql://[::1"; do
+		run --separate-stderr hc-pglag "$args"
+		assert_failure 2
+		[[ $(wc -l <<<"$stderr") == 1 ]]
+		[[ $stderr == "hc-pglag: invalid "* ]]
+	done
+	run --separate-stderr hc-pglag "host=127.0.0.1" extra
+	assert_failure 2
+	[[ $stderr == "hc-pglag: unexpected argument 'extra'"* ]]
+	run --separate-stderr hc-pglag --no-such-option
+	assert_failure 2
+}
+
+@test "hc-pglag: --help and --version exit 0" {
+	run hc-pglag --help
+	assert_success
+	assert_output --partial "[CONNINFO]"
+	assert_output --partial "--max-silence"
+	run hc-pglag --version
+	assert_success
+}

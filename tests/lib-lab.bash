@@ -1,0 +1,230 @@
+# A BGP lab in network namespaces for the end-to-end tests: one router running
+# BIRD 2, N hosts running ExaBGP with an hc pipeline and a real HTTP service on
+# the VIP, and a client behind the router.  Only documentation addresses:
+#   hosts segment 192.0.2.0/24   router 192.0.2.1, host i 192.0.2.1i
+#   client link   198.51.100.0/24 router 198.51.100.1, client 198.51.100.2
+#   VIP           203.0.113.10/32 on every host's loopback
+# Every daemon is started by these helpers, recorded, and stopped by PID in
+# lab_down, which also deletes the namespaces.  Needs wait_until
+# (tests/lib-wait.bash) and HC_BUILDDIR; LAB_TMP (default $BATS_TEST_TMPDIR)
+# holds configs, logs and PID files.
+
+LAB_VIP=203.0.113.10
+LAB_ROUTER_AS=65000
+LAB_HOST_AS=65001
+# shellcheck disable=SC2034 # used by the tests
+H1=192.0.2.11 H2=192.0.2.12 H3=192.0.2.13
+
+# lab_require: skips the test unless the lab can run here: root, iproute2,
+# ExaBGP and BIRD, and HC_E2E not 0 (make distcheck sets it to 0, since the
+# main run has already exercised the lab).
+lab_require() {
+	[[ ${HC_E2E:-1} != 0 ]] || skip "end-to-end tests switched off (HC_E2E=0)"
+	require_root_netns
+	command -v exabgp >/dev/null || skip "needs exabgp"
+	command -v bird >/dev/null || skip "needs bird2"
+}
+
+# lab_ns NAME: the namespace name for router, client or hI in this lab.
+lab_ns() {
+	echo "${LAB}-$1"
+}
+
+# lab_host_addr I: host I's address on the hosts segment.
+lab_host_addr() {
+	echo "192.0.2.$((10 + $1))"
+}
+
+# lab_up N: creates the namespaces and links for N hosts and starts BIRD.
+lab_up() {
+	local n=$1 i r
+	LAB="hcl$$"
+	LAB_DIR="${LAB_TMP:-$BATS_TEST_TMPDIR}/lab"
+	LAB_HOSTS=$n
+	mkdir -p "$LAB_DIR"
+	chmod 755 "$LAB_DIR"
+	r=$(lab_ns r)
+	ip netns add "$r"
+	ip -n "$r" link set lo up
+	ip -n "$r" link add br0 type bridge
+	ip -n "$r" addr add 192.0.2.1/24 dev br0
+	ip -n "$r" link set br0 up
+	ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=1
+
+	ip netns add "$(lab_ns c)"
+	ip -n "$(lab_ns c)" link set lo up
+	ip -n "$r" link add cl type veth peer name eth0 netns "$(lab_ns c)"
+	ip -n "$r" addr add 198.51.100.1/24 dev cl
+	ip -n "$r" link set cl up
+	ip -n "$(lab_ns c)" addr add 198.51.100.2/24 dev eth0
+	ip -n "$(lab_ns c)" link set eth0 up
+	ip -n "$(lab_ns c)" route add default via 198.51.100.1
+
+	for ((i = 1; i <= n; i++)); do
+		local h
+		h=$(lab_ns "h$i")
+		ip netns add "$h"
+		ip -n "$h" link set lo up
+		ip -n "$h" addr add "$LAB_VIP/32" dev lo
+		ip -n "$r" link add "h$i" type veth peer name eth0 netns "$h"
+		ip -n "$r" link set "h$i" master br0
+		ip -n "$r" link set "h$i" up
+		ip -n "$h" addr add "$(lab_host_addr "$i")/24" dev eth0
+		ip -n "$h" link set eth0 up
+		ip -n "$h" route add default via 192.0.2.1
+	done
+	lab_bird_start
+}
+
+# lab_bird_start: BIRD in the router namespace, passive eBGP to every host,
+# ECMP (merge paths) into the router's kernel table.
+lab_bird_start() {
+	local i conf="$LAB_DIR/bird.conf"
+	{
+		echo "router id 192.0.2.1;"
+		echo "log \"$LAB_DIR/bird.log\" all;"
+		echo "protocol device { scan time 10; }"
+		echo "protocol kernel {"
+		echo "  ipv4 { import none; export filter { if source = RTS_BGP then accept; reject; }; };"
+		echo "  merge paths on;"
+		echo "}"
+		echo "template bgp hosts {"
+		echo "  local as $LAB_ROUTER_AS;"
+		echo "  passive on;"
+		echo "  hold time 9; keepalive time 3;"
+		echo "  ipv4 { import filter { if net ~ [ 203.0.113.0/24{32,32} ] then accept; reject; }; export none; };"
+		echo "}"
+		for ((i = 1; i <= LAB_HOSTS; i++)); do
+			echo "protocol bgp h$i from hosts { neighbor $(lab_host_addr "$i") as $LAB_HOST_AS; }"
+		done
+	} >"$conf"
+	ip netns exec "$(lab_ns r)" bird -c "$conf" -s "$LAB_DIR/bird.ctl" -P "$LAB_DIR/bird.pid"
+	wait_until 10 test -s "$LAB_DIR/bird.pid"
+}
+
+# lab_birdc COMMAND...: runs a BIRD CLI command on the router.
+lab_birdc() {
+	birdc -s "$LAB_DIR/bird.ctl" "$@"
+}
+
+# lab_service_start I: a real HTTP server on VIP:80 in host I; /health says ok.
+# (http.server's own server_bind looks up the host's FQDN, which in a
+# namespace without DNS costs seconds; this one skips that.)
+lab_service_start() {
+	local i=$1 dir="$LAB_DIR/www$1"
+	mkdir -p "$dir"
+	echo "h$i" >"$dir/index.html"
+	echo ok >"$dir/health"
+	ip netns exec "$(lab_ns "h$i")" python3 -c '
+import functools, http.server, socketserver, sys
+class Server(http.server.ThreadingHTTPServer):
+    def server_bind(self):
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = sys.argv[1], 80
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[2])
+Server((sys.argv[1], 80), handler).serve_forever()
+' "$LAB_VIP" "$dir" 3>&- >"$LAB_DIR/www$i.log" 2>&1 &
+	echo "$!" >"$LAB_DIR/www$i.pid"
+	wait_until 10 ip netns exec "$(lab_ns "h$i")" "$HC_BUILDDIR/hc-tcp" -t 200ms "$LAB_VIP" 80
+}
+
+# lab_service_stop I: kills host I's HTTP server (by PID) and waits until it is gone.
+lab_service_stop() {
+	local pidfile="$LAB_DIR/www$1.pid"
+	[[ -s $pidfile ]] || return 0
+	kill "$(<"$pidfile")" 2>/dev/null || true
+	wait "$(<"$pidfile")" 2>/dev/null || true
+	rm -f "$pidfile"
+}
+
+# lab_exabgp_start I CONF: ExaBGP in host I with CONF, an exabgp.conf written
+# for host 1 (192.0.2.11); host I's address is substituted.
+lab_exabgp_start() {
+	local i=$1 src=$2 conf="$LAB_DIR/exabgp-h$1.conf"
+	sed "s/192\.0\.2\.11\b/$(lab_host_addr "$i")/g" "$src" >"$conf"
+	env exabgp_api_cli=false exabgp_daemon_user=root exabgp_daemon_daemonize=false \
+		exabgp_log_destination="$LAB_DIR/exabgp-h$i.log" exabgp_api_respawn=true \
+		PATH="$HC_BUILDDIR:$PATH" \
+		ip netns exec "$(lab_ns "h$i")" exabgp "$conf" 3>&- >"$LAB_DIR/exabgp-h$i.out" 2>&1 &
+	echo "$!" >"$LAB_DIR/exabgp-h$i.pid"
+}
+
+# lab_exabgp_stop I [SIGNAL]: stops host I's ExaBGP by PID.
+lab_exabgp_stop() {
+	local pidfile="$LAB_DIR/exabgp-h$1.pid" sig=${2:-TERM}
+	[[ -s $pidfile ]] || return 0
+	local pid
+	pid=$(<"$pidfile")
+	kill "-$sig" "$pid" 2>/dev/null || true
+	wait_until 10 bash -c "! kill -0 $pid 2>/dev/null" || kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	rm -f "$pidfile"
+}
+
+# lab_nexthops: the router's kernel next-hops for the VIP, sorted, one a line.
+lab_nexthops() {
+	ip -n "$(lab_ns r)" route show "$LAB_VIP" |
+		grep -o 'via [0-9.]*' | awk '{ print $2 }' | sort
+}
+
+# lab_nexthops_are ADDR...: true when the router's FIB holds exactly ADDR... for the VIP.
+lab_nexthops_are() {
+	local want got
+	want=$(printf '%s\n' "$@" | sed '/^$/d' | sort)
+	got=$(lab_nexthops)
+	[[ $got == "$want" ]]
+}
+
+# lab_best_via: the next-hop of BIRD's best route to the VIP.
+lab_best_via() {
+	lab_birdc show route "$LAB_VIP/32" primary | grep -o 'via [0-9.]*' | awk '{ print $2 }' | head -n 1
+}
+
+# lab_route_med ADDR: the MED BIRD holds for the VIP from host ADDR ("" if none).
+lab_route_med() {
+	lab_birdc show route "$LAB_VIP/32" all |
+		awk -v via="$1" '/via /{ cur = ($2 == via) } cur && /BGP.med:/ { print $2; exit }'
+}
+
+# lab_session_up I: true when BIRD's session with host I is Established.
+lab_session_up() {
+	lab_birdc show protocols "h$1" | grep -q Established
+}
+
+# lab_client_get: one HTTP request from the client to the VIP; prints the body.
+lab_client_get() {
+	ip netns exec "$(lab_ns c)" python3 - "$LAB_VIP" <<'PY'
+import sys, urllib.request
+print(urllib.request.urlopen("http://%s/" % sys.argv[1], timeout=2).read().decode().strip())
+PY
+}
+
+# lab_down: stops every daemon by PID (every $LAB_DIR/*.pid, BIRD last) and
+# deletes the namespaces.
+lab_down() {
+	[[ -n ${LAB:-} ]] || return 0
+	local f pid
+	for f in "$LAB_DIR"/*.pid; do
+		[[ -s $f && $f != */bird.pid ]] || continue
+		pid=$(<"$f")
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for f in "$LAB_DIR"/*.pid; do
+		[[ -s $f && $f != */bird.pid ]] || continue
+		[[ -s $f ]] || continue
+		pid=$(<"$f")
+		wait_until 5 bash -c "! kill -0 $pid 2>/dev/null" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	if [[ -s $LAB_DIR/bird.pid ]]; then
+		pid=$(<"$LAB_DIR/bird.pid")
+		kill -TERM "$pid" 2>/dev/null || true
+		wait_until 5 bash -c "! kill -0 $pid 2>/dev/null" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+	fi
+	local ns
+	for ns in $(ip netns list | awk '{ print $1 }' | grep "^$LAB-"); do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+		ip netns del "$ns"
+	done
+	LAB=
+}
