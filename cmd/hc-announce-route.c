@@ -66,12 +66,19 @@ split_colons(char *s, char **parts, size_t max)
 	return n;
 }
 
+/* Digits only, as ExaBGP's isdigit(): hc_parse_int alone also takes "1.0". */
+static bool
+is_digits(const char *s)
+{
+	return s[0] != '\0' && s[strspn(s, "0123456789")] == '\0';
+}
+
 /* A plain unsigned decimal within [0, max]: digits only, as ExaBGP's isdigit(). */
 static const char *
 check_number(const char *s, long long max)
 {
 	long long v;
-	if (s[0] == '-' || s[0] == '\0')
+	if (!is_digits(s))
 		return "not a number";
 	return hc_parse_int(s, 0, max, &v);
 }
@@ -144,7 +151,7 @@ check_extended_community(const char *word)
 		return check_number(value, 65535) ? "after an IPv4 address, the value is 0-65535"
 		    : NULL;
 	long long asn;
-	if (admin[0] == '-' || hc_parse_int(admin, 0, MED_MAX, &asn) != NULL)
+	if (!is_digits(admin) || hc_parse_int(admin, 0, MED_MAX, &asn) != NULL)
 		return "the administrator is not an AS number (0-4294967295) or an IPv4 address";
 	if (asn > 65535)
 		return check_number(value, 65535) ? "after a 4-byte AS number, the value is 0-65535"
@@ -157,7 +164,7 @@ const char *
 check_asn(const char *word)
 {
 	long long v;
-	if (word[0] == '-')
+	if (!is_digits(word))
 		return "not a number";
 	const char *why = hc_parse_int(word, 1, MED_MAX, &v);
 	return why != NULL && strcmp(why, "too small") == 0 ? "AS 0 is reserved" : why;

@@ -404,6 +404,16 @@ refuses() {
 	refuses "missing PREFIX" --med 1
 }
 
+@test "hc-announce: a number with a fraction is no AS number or community part (ExaBGP refuses it)" {
+	refuses "invalid community '65000:1.0': not a number" --community 65000:1.0 203.0.113.10
+	refuses "invalid large community '1:2.0:3': not a number" --large-community 1:2.0:3 203.0.113.10
+	refuses "invalid extended community 'target:65000.0:1': " \
+		--extended-community target:65000.0:1 203.0.113.10
+	refuses "invalid extended community 'target:65000:1.0': " \
+		--extended-community target:65000:1.0 203.0.113.10
+	refuses "invalid AS number '65001.00': not a number" --as-path 65001.00 203.0.113.10
+}
+
 @test "hc-announce: a bad option still withdraws the prefixes it names" {
 	run --separate-stderr hc-announce --min-lifetime 0 --med x 203.0.113.10 198.51.100.7 </dev/null
 	assert_failure 2
