@@ -32,7 +32,11 @@ replay() {
 		[[ -x $HC_BUILDDIR/fuzz/replay-$name ]] || fail "no fuzz/replay-$name in Makefile.am"
 		n=$((n + 1))
 	done
-	((n >= 6))
+	((n >= 7))
+}
+
+@test "fuzz: the community corpus replays through hc-announce's validators and route_command" {
+	replay community
 }
 
 @test "fuzz: the stream corpus replays through hc_stream_parse and hc_status_format" {
