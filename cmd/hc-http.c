@@ -15,7 +15,6 @@
 #include <netinet/in.h>
 #include <regex.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 
 #include <curl/curl.h>
 
+#include "check.h"
 #include "clock.h"
 #include "hc.h"
 #include "io.h"
@@ -544,8 +544,7 @@ parse_option(int key, char *arg, struct argp_state *state)
 		o->fields = true;
 		break;
 	case 't':
-		if ((why = hc_parse_duration(arg, HC_NS_PER_MS, 3600 * HC_NS_PER_S, &o->timeout)))
-			hc_diex(HC_EXIT_USAGE, "invalid timeout '%s': %s", arg, why);
+		o->timeout = hc_parse_timeout(arg);
 		break;
 	case 'v':
 		o->verbose = true;
@@ -807,19 +806,6 @@ struct verdict {
 	long long cert_days;
 };
 
-__attribute__((format(printf, 2, 3)))
-static void
-set_reason(struct verdict *v, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(v->reason, sizeof v->reason, fmt, ap);
-	va_end(ap);
-	/* "Connection refused" reads better mid-sentence in lower case; "SSL ..." stays. */
-	if (isupper((unsigned char)v->reason[0]) && islower((unsigned char)v->reason[1]))
-		v->reason[0] = (char)tolower((unsigned char)v->reason[0]);
-}
-
 static curl_off_t
 info_time(CURL *h, CURLINFO what)
 {
@@ -838,15 +824,15 @@ explain_timeout(CURL *h, const struct body *b, bool host_is_literal, struct verd
 	/* The connect time counts TLS in; the peer's address is known once TCP is up. */
 	bool connected = info_time(h, CURLINFO_CONNECT_TIME_T) > 0 || (ip != NULL && ip[0] != '\0');
 	if (info_time(h, CURLINFO_STARTTRANSFER_TIME_T) > 0)
-		set_reason(v, "body incomplete at the deadline (%zu bytes received)", b->seen);
+		hc_reason(v->reason, "body incomplete at the deadline (%zu bytes received)", b->seen);
 	else if (connected && tls && info_time(h, CURLINFO_APPCONNECT_TIME_T) == 0)
-		set_reason(v, "TLS handshake incomplete at the deadline");
+		hc_reason(v->reason, "TLS handshake incomplete at the deadline");
 	else if (connected)
-		set_reason(v, "no response before the deadline");
+		hc_reason(v->reason, "no response before the deadline");
 	else if (host_is_literal || info_time(h, CURLINFO_NAMELOOKUP_TIME_T) > 0)
-		set_reason(v, "no connection before the deadline");
+		hc_reason(v->reason, "no connection before the deadline");
 	else
-		set_reason(v, "name lookup incomplete at the deadline");
+		hc_reason(v->reason, "name lookup incomplete at the deadline");
 }
 
 /* Seconds since the epoch of a certificate date as libcurl shows it, or -1. */
@@ -872,7 +858,7 @@ check_cert_days(CURL *h, const struct options *o, struct verdict *v)
 	struct curl_certinfo *ci = NULL;
 	if (curl_easy_getinfo(h, CURLINFO_CERTINFO, &ci) != CURLE_OK || ci == NULL
 	    || ci->num_of_certs < 1) {
-		set_reason(v, "no certificate information from the TLS library");
+		hc_reason(v->reason, "no certificate information from the TLS library");
 		return false;
 	}
 	const char *expire = NULL;
@@ -882,7 +868,7 @@ check_cert_days(CURL *h, const struct options *o, struct verdict *v)
 	}
 	time_t at = expire != NULL ? parse_cert_time(expire) : -1;
 	if (at == -1) {
-		set_reason(v, "cannot read the certificate's expiry date '%s'", expire ? expire : "");
+		hc_reason(v->reason, "cannot read the certificate's expiry date '%s'", expire ? expire : "");
 		return false;
 	}
 	int64_t left = (int64_t)at - hc_wall_now() / HC_NS_PER_S;
@@ -891,9 +877,9 @@ check_cert_days(CURL *h, const struct options *o, struct verdict *v)
 	if (left >= o->cert_days * 86400)
 		return true;
 	if (left < 0)
-		set_reason(v, "certificate expired %.1f days ago (%s)", -(double)left / 86400, expire);
+		hc_reason(v->reason, "certificate expired %.1f days ago (%s)", -(double)left / 86400, expire);
 	else
-		set_reason(v, "certificate expires in %.1f days (%s), within --cert-days %lld",
+		hc_reason(v->reason, "certificate expires in %.1f days (%s), within --cert-days %lld",
 		    (double)left / 86400, expire, o->cert_days);
 	return false;
 }
@@ -916,11 +902,11 @@ check_body(const struct options *o, const struct body *b, struct verdict *v)
 			found = memmem(text, b->len, r->text, strlen(r->text)) != NULL;
 		}
 		if (r->kind == RULE_LACKS && found) {
-			set_reason(v, "body contains '%s'", r->text);
+			hc_reason(v->reason, "body contains '%s'", r->text);
 			return false;
 		}
 		if (r->kind != RULE_LACKS && !found) {
-			set_reason(v, "body does not %s '%s'%s",
+			hc_reason(v->reason, "body does not %s '%s'%s",
 			    r->kind == RULE_MATCHES ? "match" : "contain", r->text, within);
 			return false;
 		}
@@ -945,12 +931,12 @@ run_check(CURL *h, const struct options *o, struct body *b, const char *errbuf,
 		long err = 0;
 		(void)curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &err);
 		if (err != 0) {
-			set_reason(v, "%s", strerror((int)err));
+			hc_reason(v->reason, "%s", strerror((int)err));
 			return;
 		}
 	}
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && b->full)) {
-		set_reason(v, "%s", errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+		hc_reason(v->reason, "%s", errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
 		v->reason[strcspn(v->reason, "\n")] = '\0';
 		return;
 	}
@@ -960,10 +946,10 @@ run_check(CURL *h, const struct options *o, struct body *b, const char *errbuf,
 		char *location = NULL;
 		(void)curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &location);
 		if (location != NULL && !o->follow)
-			set_reason(v, "HTTP %ld, expected %s (redirect to %s not followed: see --follow)",
+			hc_reason(v->reason, "HTTP %ld, expected %s (redirect to %s not followed: see --follow)",
 			    v->code, o->status_arg, location);
 		else
-			set_reason(v, "HTTP %ld, expected %s", v->code, o->status_arg);
+			hc_reason(v->reason, "HTTP %ld, expected %s", v->code, o->status_arg);
 		return;
 	}
 	if (!cert_ok)
@@ -1097,10 +1083,10 @@ main(int argc, char **argv)
 	if (host_is_literal && o.unix_socket == NULL
 	    && ((o.ip_resolve == CURL_IPRESOLVE_V4 && literal.family != AF_INET)
 	    || (o.ip_resolve == CURL_IPRESOLVE_V6 && literal.family != AF_INET6))) {
-		set_reason(&v, "address of the wrong family");
+		hc_reason(v.reason, "address of the wrong family");
 	} else if (!curl_lookup_honours_deadline()
 	    && !resolve_name_ourselves(h, &o, host, port, deadline, &pins, &why)) {
-		set_reason(&v, "%s", why);
+		hc_reason(v.reason, "%s", why);
 	} else {
 		SETOPT(h, CURLOPT_TIMEOUT_MS, timeout_ms(deadline));
 		run_check(h, &o, &body, errbuf, host_is_literal, &v);

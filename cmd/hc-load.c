@@ -19,6 +19,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "clock.h"
 #include "hc-load.h"
 #include "hc.h"
@@ -212,8 +213,7 @@ parse_option(int key, char *arg, struct argp_state *state)
 		o->threads = (struct limit){ true, parse_count("--threads", arg) };
 		break;
 	case 't':
-		if ((why = hc_parse_duration(arg, HC_NS_PER_MS, 3600 * HC_NS_PER_S, &o->timeout)))
-			hc_diex(HC_EXIT_USAGE, "invalid timeout '%s': %s", arg, why);
+		o->timeout = hc_parse_timeout(arg);
 		break;
 	case 'v':
 		o->verbose = true;

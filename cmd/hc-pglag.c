@@ -16,7 +16,6 @@
 #include <libpq-fe.h>
 #include <netdb.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "clock.h"
 #include "hc.h"
 #include "io.h"
@@ -140,8 +140,7 @@ parse_option(int key, char *arg, struct argp_state *state)
 			hc_diex(HC_EXIT_USAGE, "invalid --max-silence '%s': %s", arg, why);
 		break;
 	case 't':
-		if ((why = hc_parse_duration(arg, HC_NS_PER_MS, 3600 * HC_NS_PER_S, &o->timeout)))
-			hc_diex(HC_EXIT_USAGE, "invalid timeout '%s': %s", arg, why);
+		o->timeout = hc_parse_timeout(arg);
 		break;
 	case 'v':
 		o->verbose = true;
@@ -165,16 +164,6 @@ struct verdict {
 	bool rechecked;
 	char reason[300];
 };
-
-__attribute__((format(printf, 2, 3)))
-static void
-set_reason(struct verdict *v, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(v->reason, sizeof v->reason, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * libpq's multi-line message as one line: lines joined by "; ", runs of
@@ -332,7 +321,7 @@ pre_resolve(const char *conninfo, hc_deadline deadline, struct target *t, struct
 		const char *why = NULL;
 		size_t n = hc_resolve(host, 0, AF_UNSPEC, deadline, addrs, HC_RESOLVE_MAX, &why);
 		if (n == 0)
-			set_reason(v, "cannot resolve '%s': %s", host, why);
+			hc_reason(v->reason, "cannot resolve '%s': %s", host, why);
 		for (size_t j = 0; j < n; j++) {
 			char addr[NI_MAXHOST];
 			if (getnameinfo((const struct sockaddr *)&addrs[j].sa, addrs[j].len, addr,
@@ -422,7 +411,7 @@ connect_db(const struct options *o, hc_deadline deadline, struct verdict *v)
 		};
 		int r = hc_poll(&pfd, 1, deadline);
 		if (r == 0) {
-			set_reason(v, "no answer before the deadline: %s", connect_stage(PQstatus(conn)));
+			hc_reason(v->reason, "no answer before the deadline: %s", connect_stage(PQstatus(conn)));
 			return conn;
 		}
 		if (r < 0 && errno != EINTR)
@@ -432,7 +421,7 @@ connect_db(const struct options *o, hc_deadline deadline, struct verdict *v)
 	if (PQstatus(conn) != CONNECTION_OK) {
 		char msg[sizeof v->reason - 20];
 		one_line(PQerrorMessage(conn), msg, sizeof msg);
-		set_reason(v, "cannot connect: %s", msg[0] != '\0' ? msg : "unknown error");
+		hc_reason(v->reason, "cannot connect: %s", msg[0] != '\0' ? msg : "unknown error");
 	} else if (PQsetnonblocking(conn, 1) != 0) {
 		hc_diex(HC_EXIT_FAILURE, "cannot make the connection non-blocking");
 	}
@@ -604,7 +593,7 @@ wait_result(PGconn *conn, hc_deadline deadline, struct verdict *v, bool *late)
 		if (flushed < 0 || !PQconsumeInput(conn)) {
 			char msg[sizeof v->reason - 20];
 			one_line(PQerrorMessage(conn), msg, sizeof msg);
-			set_reason(v, "connection lost: %s", msg);
+			hc_reason(v->reason, "connection lost: %s", msg);
 			return false;
 		}
 	}
@@ -623,7 +612,7 @@ take_sample(PGconn *conn, hc_deadline query_deadline, hc_deadline deadline, stru
 	if (!PQsendQuery(conn, LAG_QUERY)) {
 		char msg[sizeof v->reason - 30];
 		one_line(PQerrorMessage(conn), msg, sizeof msg);
-		set_reason(v, "cannot send the query: %s", msg);
+		hc_reason(v->reason, "cannot send the query: %s", msg);
 		return false;
 	}
 	PGresult *first = NULL;
@@ -642,30 +631,30 @@ take_sample(PGconn *conn, hc_deadline query_deadline, hc_deadline deadline, stru
 	if (late) {
 		char buf[256];
 		const char *why = cancel_query(conn, deadline, buf, sizeof buf);
-		set_reason(v, "the query got no answer before the deadline (%s%s)",
+		hc_reason(v->reason, "the query got no answer before the deadline (%s%s)",
 		    why == NULL ? "cancelled" : "not cancelled: ", why == NULL ? "" : why);
 		PQclear(first);
 		return false;
 	}
 	if (first == NULL) {
 		if (v->reason[0] == '\0')
-			set_reason(v, "%s", "the query returned no result");
+			hc_reason(v->reason, "%s", "the query returned no result");
 		return false;
 	}
 	bool ok = false;
 	if (PQresultStatus(first) == PGRES_TUPLES_OK) {
 		ok = read_sample(first, s);
 		if (!ok)
-			set_reason(v, "%s", "unexpected answer to the query");
+			hc_reason(v->reason, "%s", "unexpected answer to the query");
 	} else {
 		const char *primary = PQresultErrorField(first, PG_DIAG_MESSAGE_PRIMARY);
 		const char *sqlstate = PQresultErrorField(first, PG_DIAG_SQLSTATE);
 		char msg[sizeof v->reason - 40];
 		one_line(primary != NULL ? primary : PQresultErrorMessage(first), msg, sizeof msg);
 		if (sqlstate != NULL)
-			set_reason(v, "query failed: %s (SQLSTATE %s)", msg, sqlstate);
+			hc_reason(v->reason, "query failed: %s (SQLSTATE %s)", msg, sqlstate);
 		else
-			set_reason(v, "query failed: %s", msg);
+			hc_reason(v->reason, "query failed: %s", msg);
 	}
 	PQclear(first);
 	s->took = hc_now() - start;
@@ -698,52 +687,52 @@ judge(const struct options *o, const struct sample *s, struct verdict *v)
 	*v = (struct verdict){ .rechecked = v->rechecked };
 	if (!s->in_recovery) {
 		v->up = o->allow_primary;
-		set_reason(v, "%s", o->allow_primary ? "not in recovery (a primary), allowed by --allow-primary"
+		hc_reason(v->reason, "%s", o->allow_primary ? "not in recovery (a primary), allowed by --allow-primary"
 		    : "not a replica: the server is not in recovery (a primary, or a promoted replica)");
 		return;
 	}
 	if (!s->can_read_stats) {
-		set_reason(v, "%s", "the role cannot read pg_stat_wal_receiver: grant it pg_monitor");
+		hc_reason(v->reason, "%s", "the role cannot read pg_stat_wal_receiver: grant it pg_monitor");
 		return;
 	}
 	if (!s->has_receiver) {
-		set_reason(v, "%s", "no WAL receiver: the replica is not connected to its primary");
+		hc_reason(v->reason, "%s", "no WAL receiver: the replica is not connected to its primary");
 		return;
 	}
 	if (strcmp(s->status, "streaming") != 0) {
-		set_reason(v, "the WAL receiver is %s, not streaming", s->status);
+		hc_reason(v->reason, "the WAL receiver is %s, not streaming", s->status);
 		return;
 	}
 	int64_t limit = silence_limit_ms(o, s);
 	if (limit != NO_LIMIT && (s->silence_ms < 0 || s->silence_ms > limit)) {
 		format_seconds(s->silence_ms, a, sizeof a);
 		format_seconds(limit, b, sizeof b);
-		set_reason(v, "nothing received from the primary for %s (limit %s)",
+		hc_reason(v->reason, "nothing received from the primary for %s (limit %s)",
 		    s->silence_ms < 0 ? "an unknown time" : a, b);
 		return;
 	}
 	if (s->paused && !o->allow_paused) {
-		set_reason(v, "%s", "WAL replay is paused");
+		hc_reason(v->reason, "%s", "WAL replay is paused");
 		return;
 	}
 	v->lagging = true;
 	if (s->lag_ms < 0) {
-		set_reason(v, "%s", "time lag unknown: WAL is waiting and no transaction was replayed yet");
+		hc_reason(v->reason, "%s", "time lag unknown: WAL is waiting and no transaction was replayed yet");
 		return;
 	}
 	if (s->lag_ms > o->max_lag / HC_NS_PER_MS) {
 		format_seconds(s->lag_ms, a, sizeof a);
 		format_seconds(o->max_lag / HC_NS_PER_MS, b, sizeof b);
-		set_reason(v, "time lag %s over --max-lag %s", a, b);
+		hc_reason(v->reason, "time lag %s over --max-lag %s", a, b);
 		return;
 	}
 	if (o->max_bytes != NO_LIMIT && (s->lag_bytes < 0 || s->lag_bytes > o->max_bytes)) {
-		set_reason(v, "byte lag %" PRId64 " over --max-bytes %" PRId64, s->lag_bytes, o->max_bytes);
+		hc_reason(v->reason, "byte lag %" PRId64 " over --max-bytes %" PRId64, s->lag_bytes, o->max_bytes);
 		return;
 	}
 	v->lagging = false;
 	v->up = true;
-	set_reason(v, "%s", s->paused ? "replay paused, allowed by --allow-paused" : "streaming replica");
+	hc_reason(v->reason, "%s", s->paused ? "replay paused, allowed by --allow-paused" : "streaming replica");
 }
 
 /* The numbers behind a verdict, for -v: "time lag 0.000 s, byte lag 0, ...". */

@@ -7,10 +7,8 @@
 #include "config.h"
 
 #include <argp.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -19,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "clock.h"
 #include "hc.h"
 #include "io.h"
@@ -119,8 +118,7 @@ parse_option(int key, char *arg, struct argp_state *state)
 		o->family = AF_INET6;
 		break;
 	case 't':
-		if ((why = hc_parse_duration(arg, HC_NS_PER_MS, 3600 * HC_NS_PER_S, &o->timeout)))
-			hc_diex(HC_EXIT_USAGE, "invalid timeout '%s': %s", arg, why);
+		o->timeout = hc_parse_timeout(arg);
 		break;
 	case 'v':
 		o->verbose = true;
@@ -164,19 +162,6 @@ struct verdict {
 	char reason[160];
 };
 
-__attribute__((format(printf, 2, 3)))
-static void
-set_reason(struct verdict *v, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(v->reason, sizeof v->reason, fmt, ap);
-	va_end(ap);
-	/* strerror() says "Connection refused"; mid-sentence it reads better lower-case. */
-	if (isupper((unsigned char)v->reason[0]) && islower((unsigned char)v->reason[1]))
-		v->reason[0] = (char)tolower((unsigned char)v->reason[0]);
-}
-
 /*
  * Connects to one address before `deadline`.  Returns the connected socket,
  * or -1 with the reason in v.
@@ -186,13 +171,13 @@ connect_one(const struct hc_sockaddr *a, hc_deadline deadline, struct verdict *v
 {
 	int fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fd == -1) {
-		set_reason(v, "socket: %s", strerror(errno));
+		hc_reason(v->reason, "socket: %s", strerror(errno));
 		return -1;
 	}
 	if (connect(fd, (const struct sockaddr *)&a->sa, a->len) == 0)
 		return fd;
 	if (errno != EINPROGRESS) {
-		set_reason(v, "%s", strerror(errno));
+		hc_reason(v->reason, "%s", strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -201,7 +186,7 @@ connect_one(const struct hc_sockaddr *a, hc_deadline deadline, struct verdict *v
 	while ((r = hc_poll(&pfd, 1, deadline)) < 0 && errno == EINTR)
 		;
 	if (r == 0) {
-		set_reason(v, "%s", "no answer before the deadline");
+		hc_reason(v->reason, "%s", "no answer before the deadline");
 		close(fd);
 		return -1;
 	}
@@ -210,7 +195,7 @@ connect_one(const struct hc_sockaddr *a, hc_deadline deadline, struct verdict *v
 	if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 		err = errno;
 	if (err != 0) {
-		set_reason(v, "%s", strerror(err));
+		hc_reason(v->reason, "%s", strerror(err));
 		close(fd);
 		return -1;
 	}
@@ -229,12 +214,12 @@ send_payload(int fd, const char *buf, size_t len, hc_deadline deadline, struct v
 			continue;
 		}
 		if (w < 0 && errno != EAGAIN && errno != EINTR) {
-			set_reason(v, "send: %s", strerror(errno));
+			hc_reason(v->reason, "send: %s", strerror(errno));
 			return false;
 		}
 		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 		if (hc_poll(&pfd, 1, deadline) == 0) {
-			set_reason(v, "%s", "send did not complete before the deadline");
+			hc_reason(v->reason, "%s", "send did not complete before the deadline");
 			return false;
 		}
 	}
@@ -274,25 +259,25 @@ read_expect(int fd, const char *expect, size_t elen, hc_deadline deadline, struc
 				break;
 			}
 			if (got == EXPECT_READ_MAX) {
-				set_reason(v, "%s", "expected string not in the first 64 KiB of the reply");
+				hc_reason(v->reason, "%s", "expected string not in the first 64 KiB of the reply");
 				break;
 			}
 			continue;
 		}
 		if (r == 0) {
-			set_reason(v, "%s", got == 0 ? "connection closed without a reply"
+			hc_reason(v->reason, "%s", got == 0 ? "connection closed without a reply"
 			    : "reply does not contain the expected string");
 			break;
 		}
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN) {
-			set_reason(v, "%s", strerror(errno));
+			hc_reason(v->reason, "%s", strerror(errno));
 			break;
 		}
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		if (hc_poll(&pfd, 1, deadline) == 0) {
-			set_reason(v, "%s", got == 0 ? "no reply before the deadline"
+			hc_reason(v->reason, "%s", got == 0 ? "no reply before the deadline"
 			    : "expected string not received before the deadline");
 			break;
 		}
@@ -314,7 +299,7 @@ run_check(const struct options *o, hc_deadline deadline, struct verdict *v, char
 	const char *why = NULL;
 	size_t n = hc_resolve(o->host, o->port, o->family, deadline, addrs, HC_RESOLVE_MAX, &why);
 	if (n == 0) {
-		set_reason(v, "%s", why);
+		hc_reason(v->reason, "%s", why);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -11,13 +11,25 @@
 #include "sig.h"
 
 static int sig_pipe[2] = { -1, -1 };
+static pid_t sig_owner;
 static int caught[64];
 static size_t ncaught;
 
+/*
+ * Records sig for the poll loop.  A forked child that has not yet exec'd
+ * still runs this handler: it must not speak for its parent, so it takes the
+ * signal's default action instead (a check killed at its deadline dies).
+ */
 static void
 on_signal(int sig)
 {
 	int saved = errno;
+	if (getpid() != sig_owner) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		errno = saved;
+		return;
+	}
 	unsigned char b = (unsigned char)sig;
 	(void)!write(sig_pipe[1], &b, 1);
 	errno = saved;
@@ -26,6 +38,7 @@ on_signal(int sig)
 int
 hc_sig_catch(const int *sigs, size_t n)
 {
+	sig_owner = getpid();
 	if (sig_pipe[0] == -1) {
 		if (pipe(sig_pipe) == -1)
 			hc_die(HC_EXIT_FAILURE, "pipe");
