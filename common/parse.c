@@ -19,6 +19,9 @@ const char *
 hc_parse_int(const char *s, long long min, long long max, long long *out)
 {
 	long long v;
+	/* An integer is digits only: "80.0" as a port or an AS number is a typo. */
+	if (s != NULL && strchr(s, '.') != NULL)
+		return "not a whole number";
 	const char *e = hc_parse_fixed(s, 0, min, max, &v);
 	if (e == NULL)
 		*out = v;

@@ -16,7 +16,7 @@
 #define HC_NS_PER_MS INT64_C(1000000)
 #define HC_NS_PER_S  INT64_C(1000000000)
 
-/* A decimal integer, optional '-' only; no spaces, no '+', no base prefixes. */
+/* A decimal integer: digits, optional '-' only; no spaces, '+', fraction or base prefix. */
 const char *hc_parse_int(const char *s, long long min, long long max, long long *out);
 
 /*

@@ -75,7 +75,7 @@ main(void)
 	int_case("+1", 0, 10, "not a number", 0);
 	int_case("0x10", 0, 100, "not a number", 0);
 	int_case("1e3", 0, 10000, "not a number", 0);
-	int_case("1.0", 0, 10, NULL, 1);
+	int_case("1.0", 0, 10, "not a whole number", 0);
 	int_case("1.5", 0, 10, "not a whole number", 0);
 	int_case("99999999999999999999999", 0, LLONG_MAX, "too large", 0);
 	int_case("9223372036854775807", 0, LLONG_MAX, NULL, LLONG_MAX);
