@@ -142,7 +142,10 @@ lock_wal_receiver_view() {
 @test "hc-pglag: under hc-loop, -f carries the lag down the status stream" {
 	command -v hc-loop >/dev/null || skip "hc-loop not built"
 	caught_up
-	run --separate-stderr hc-loop -n 1 -- hc-pglag -f "$(ci "$port_r")"
+	# hc-loop's own timeout above hc-pglag's 2 s deadline, so a slow check is
+	# judged by hc-pglag, not cut short.
+	run --separate-stderr hc-loop -n 1 -t 5s -- hc-pglag -f "$(ci "$port_r")"
+	echo "output: $output; stderr: $stderr"
 	assert_success
 	[[ $output =~ ^up\ .*role=replica\ lag_s=0\.000\ lag_bytes=0\ silence_s=[0-9.]+\ receiver=streaming$ ]]
 }
