@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "hc-announce.h"
+#include "announce.h"
 #include "hc.h"
 #include "io.h"
 #include "parse.h"

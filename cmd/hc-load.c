@@ -21,7 +21,7 @@
 
 #include "check.h"
 #include "clock.h"
-#include "hc-load.h"
+#include "load.h"
 #include "hc.h"
 #include "io.h"
 #include "parse.h"

@@ -1,5 +1,5 @@
 /*
- * hc-announce's attribute validators (cmd/hc-announce.h).  A word is
+ * hc-announce's attribute validators (cmd/announce.h).  A word is
  * accepted exactly when a reference reading of ExaBGP 4.2's syntax accepts
  * it: a well-known name, or ':'-separated parts of plain digits (no sign, no
  * fraction) in range, the whole under hc-announce's length limit (63 bytes,
@@ -8,7 +8,7 @@
  *
  * Input: one byte picking the validator, then the word.
  */
-/* scripts/fuzz: cmd/hc-announce-route.c */
+/* scripts/fuzz: cmd/announce-route.c */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 
 #include "fuzz.h"
-#include "hc-announce.h"
+#include "announce.h"
 
 /* len bytes of s: digits only, worth at most max. */
 static bool

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "hc-announce.h"
+#include "announce.h"
 #include "hc.h"
 #include "parse.h"
 

@@ -20,7 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hc-load.h"
+#include "load.h"
 #include "hc.h"
 #include "io.h"
 

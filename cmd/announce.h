@@ -1,5 +1,5 @@
 /*
- * hc-announce: the route model shared by its files.  hc-announce-route.c
+ * hc-announce: the route model shared by its files.  announce-route.c
  * validates every attribute a user gives and writes ExaBGP 4.2 commands;
  * hc-announce.c reads the stream and decides what the routers should see.
  */

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hc-load.h"
+#include "load.h"
 #include "hc.h"
 #include "parse.h"
 
