@@ -74,24 +74,14 @@ hc_procs_in() {
 }
 
 @test "e2e robustness: SIGTERM to ExaBGP takes the route off the router and ends the pipeline" {
-	lab_up 2
-	for i in 1 2; do
-		lab_service_start "$i"
-		lab_exabgp_start "$i" "$EXAMPLES/active-active/exabgp.conf"
-	done
-	wait_until 30 lab_nexthops_are $H1 $H2
+	lab_up_serving 2 "$EXAMPLES/active-active/exabgp.conf"
 	lab_exabgp_stop 1 TERM
 	wait_until 5 lab_nexthops_are $H2
 	wait_until 5 bash -c "[[ \$(ip netns pids $(lab_ns h1) | xargs -r -I{} cat /proc/{}/comm 2>/dev/null | grep -c '^hc-') == 0 ]]"
 }
 
 @test "e2e robustness: SIGTERM to the pipeline withdraws the route, and ExaBGP's respawn restores it" {
-	lab_up 2
-	for i in 1 2; do
-		lab_service_start "$i"
-		lab_exabgp_start "$i" "$EXAMPLES/active-active/exabgp.conf"
-	done
-	wait_until 30 lab_nexthops_are $H1 $H2
+	lab_up_serving 2 "$EXAMPLES/active-active/exabgp.conf"
 	local pgid
 	pgid=$(pipeline_pgid 1 hc-announce)
 	[[ -n $pgid ]]
@@ -130,12 +120,7 @@ hc_procs_in() {
 }
 
 @test "e2e robustness: a pipeline killed while its service is down is respawned and withdraws the stale route" {
-	lab_up 2
-	for i in 1 2; do
-		lab_service_start "$i"
-		lab_exabgp_start "$i" "$EXAMPLES/active-active/exabgp.conf"
-	done
-	wait_until 30 lab_nexthops_are $H1 $H2
+	lab_up_serving 2 "$EXAMPLES/active-active/exabgp.conf"
 	local pgid
 	pgid=$(pipeline_pgid 1 hc-announce)
 	# The service dies and, before fall is reached, so does the whole pipeline.

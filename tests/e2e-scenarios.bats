@@ -28,12 +28,7 @@ meds_are() {
 }
 
 @test "e2e active-active: a failed service leaves the router's ECMP set and returns after rise" {
-	lab_up 3
-	for i in 1 2 3; do
-		lab_service_start "$i"
-		lab_exabgp_start "$i" "$EXAMPLES/active-active/exabgp.conf"
-	done
-	wait_until 30 lab_nexthops_are $H1 $H2 $H3
+	lab_up_serving 3 "$EXAMPLES/active-active/exabgp.conf"
 
 	lab_service_stop 2
 	wait_until 15 lab_nexthops_are $H1 $H3

@@ -76,6 +76,19 @@ lab_up() {
 	lab_bird_start
 }
 
+# lab_up_serving N CONF: lab_up N, then on every host the HTTP service and
+# ExaBGP with CONF; returns once all N hosts are in the router's FIB.
+lab_up_serving() {
+	local n=$1 conf=$2 i hosts=()
+	lab_up "$n"
+	for ((i = 1; i <= n; i++)); do
+		lab_service_start "$i"
+		lab_exabgp_start "$i" "$conf"
+		hosts+=("$(lab_host_addr "$i")")
+	done
+	wait_until 60 lab_nexthops_are "${hosts[@]}"
+}
+
 # lab_bird_start: BIRD in the router namespace, passive eBGP to every host,
 # ECMP (merge paths) into the router's kernel table.
 lab_bird_start() {
