@@ -380,7 +380,8 @@ pct() {
 	# the recording under pressure: mem 1.61% and 96.00% of a limit of 100.
 	ln -s "$FIXTURES/idle" "$BATS_TEST_TMPDIR/root"
 	export HC_LOAD_ROOT="$BATS_TEST_TMPDIR/root"
-	start_bg pipeline bash -c 'hc-loop -n 30 -i 100ms -- hc-load --metric 100 --mem 100 |
+	# stdin from /dev/null: hc-loop ends at EOF of a pipe (ExaBGP gone).
+	start_bg pipeline bash -c 'hc-loop -n 30 -i 100ms -- hc-load --metric 100 --mem 100 </dev/null |
 		hc-dampen --rise 1 | hc-announce --min-lifetime 0 --med-from metric 203.0.113.10/32'
 	out="$BATS_TEST_TMPDIR/pipeline.out"
 	wait_until 10 grep -q "med 102" "$out"

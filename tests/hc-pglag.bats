@@ -143,8 +143,9 @@ lock_wal_receiver_view() {
 	command -v hc-loop >/dev/null || skip "hc-loop not built"
 	caught_up
 	# hc-loop's own timeout above hc-pglag's 2 s deadline, so a slow check is
-	# judged by hc-pglag, not cut short.
-	run --separate-stderr hc-loop -n 1 -t 5s -- hc-pglag -f "$(ci "$port_r")"
+	# judged by hc-pglag, not cut short; stdin from /dev/null, since hc-loop
+	# ends at the EOF of a pipe (ExaBGP gone) and make check's stdin may be one.
+	run --separate-stderr hc-loop -n 1 -t 5s -- hc-pglag -f "$(ci "$port_r")" </dev/null
 	echo "output: $output; stderr: $stderr"
 	assert_success
 	[[ $output =~ ^up\ .*role=replica\ lag_s=0\.000\ lag_bytes=0\ silence_s=[0-9.]+\ receiver=streaming$ ]]
