@@ -28,7 +28,7 @@
 #include "io.h"
 #include "parse.h"
 #include "sig.h"
-#include "spawn.h"
+#include "child.h"
 #include "stream.h"
 
 #define FIRST_LINE_MAX      HC_STREAM_LINE_MAX  /* bytes of the check's first line looked at */
@@ -438,8 +438,9 @@ complete_run(struct loop *l, int wstatus, int exec_err, int64_t ended)
 }
 
 /*
- * Starts a run.  A failed fork or pipe (a full process table) is a run that
- * could not be carried out: down, rc=exec, and the loop goes on.
+ * Starts a run.  A command that cannot be run (not found, not executable, a
+ * full process table) is a run that could not be carried out: down, rc=exec,
+ * and the loop goes on.
  */
 static void
 start_run(struct loop *l)
@@ -452,7 +453,7 @@ start_run(struct loop *l)
 	r->first_cut = false;
 	if (hc_spawn(l->o->command, l->null_fd, &r->child) == -1) {
 		int err = errno;
-		r->child = (struct hc_child){ .pid = 0, .out_fd = -1, .exec_fd = -1 };
+		r->child = (struct hc_child){ .pid = 0, .out_fd = -1 };
 		complete_run(l, 0, err, hc_now());
 		return;
 	}
@@ -478,7 +479,7 @@ finish_run(struct loop *l, int wstatus)
 		drained += (size_t)n;
 	}
 	close_check_output(r);
-	complete_run(l, wstatus, hc_child_exec_error(&r->child), ended);
+	complete_run(l, wstatus, 0, ended);
 
 	/* The leader is reaped; a member left behind keeps the group id from reuse. */
 	r->phase = PHASE_IDLE;
@@ -730,7 +731,7 @@ main(int argc, char **argv)
 		.o = &o,
 		.sig_fd = hc_sig_catch(sigs, sizeof sigs / sizeof sigs[0]),
 		.exit_status = HC_EXIT_UP,
-		.run = { .phase = PHASE_IDLE, .child = { .out_fd = -1, .exec_fd = -1 } },
+		.run = { .phase = PHASE_IDLE, .child = { .out_fd = -1 } },
 	};
 	sigset_t mask;
 	sigemptyset(&mask);

@@ -73,18 +73,3 @@ hc_sig_next(void)
 	while (r < 0 && errno == EINTR);
 	return r == 1 ? b : 0;
 }
-
-void
-hc_sig_reset_for_exec(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < ncaught; i++)
-		sigaction(caught[i], &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}

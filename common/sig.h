@@ -15,7 +15,4 @@ int hc_sig_catch(const int *sigs, size_t n);
 /* The next caught signal, or 0 when none is pending. */
 int hc_sig_next(void);
 
-/* Restores default dispositions and an empty mask for a child before exec. */
-void hc_sig_reset_for_exec(void);
-
 #endif

@@ -116,6 +116,16 @@ idles_ms() {
 	touch "$T/not-executable"
 	run --separate-stderr hc-loop -n 1 -- "$T/not-executable" </dev/null
 	[[ $output == "down rc=exec "* && $stderr == *"Permission denied" ]]
+	# No shell behind our back: a script without its #! line is not run by sh.
+	printf 'touch "%s/ran"\n' "$T" >"$T/no-shebang"
+	chmod +x "$T/no-shebang"
+	run --separate-stderr hc-loop -n 1 -- "$T/no-shebang" </dev/null
+	[[ $output == "down rc=exec "* && $stderr == *"Exec format error" ]]
+	[[ ! -e $T/ran ]]
+	# A bare name is looked up in PATH.
+	run --separate-stderr hc-loop -n 1 -- true </dev/null
+	assert_success
+	[[ $output == "up rc=0 "* ]]
 }
 
 @test "hc-loop: options after COMMAND belong to the check" {

@@ -1,6 +1,6 @@
 /* Child processes without a shell: each in its own process group, reaped by the caller. */
-#ifndef HC_SPAWN_H
-#define HC_SPAWN_H
+#ifndef HC_CHILD_H
+#define HC_CHILD_H
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -8,22 +8,17 @@
 struct hc_child {
 	pid_t pid;    /* also its process group id */
 	int out_fd;   /* read end of its stdout: non-blocking, close-on-exec */
-	int exec_fd;  /* carries the errno of a failed execvp; see hc_child_exec_error */
 };
 
 /*
- * Starts argv with execvp (no shell) as the leader of a new process group,
- * stdin from stdin_fd, stdout into a new pipe (c->out_fd), stderr inherited,
- * every signal at its default action and none blocked.  0, or -1 with errno (pipe, fork).
- * The caller reaps it with waitpid() and then calls hc_child_exec_error().
+ * Starts argv with posix_spawnp (PATH search, no shell: a script needs its
+ * #! line) as the leader of a new process group, stdin from stdin_fd, stdout
+ * into a new pipe (c->out_fd), stderr inherited, every signal at its default
+ * action and none blocked.  0 once the command runs, or -1 with errno: the
+ * pipe's, or the exec's (ENOENT, EACCES, ENOEXEC...), in which case there is
+ * no child to reap.  The caller reaps a started child with waitpid().
  */
 int hc_spawn(char *const argv[], int stdin_fd, struct hc_child *c);
-
-/*
- * Once the child has exited: the errno of its failed execvp, or 0 when the
- * command ran.  Closes c->exec_fd.
- */
-int hc_child_exec_error(struct hc_child *c);
 
 /*
  * Sends sig to every process of group pgid.  true while the group has a
