@@ -563,7 +563,7 @@ main(int argc, char **argv)
 			break;
 		}
 		int sig;
-		while ((sig = hc_sig_next()) != 0) {
+		while (fds[0].revents != 0 && (sig = hc_sig_next()) != 0) {
 			if (is_stop_signal(sig)) {
 				stop_reason = sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT"
 				    : "SIGHUP";

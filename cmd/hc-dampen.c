@@ -275,7 +275,7 @@ main(int argc, char **argv)
 		int r = hc_poll(fds, 2, timer);
 		if (r < 0 && errno != EINTR)
 			hc_die(HC_EXIT_FAILURE, "poll");
-		int sig = hc_sig_next();
+		int sig = fds[0].revents != 0 ? hc_sig_next() : 0;
 		if (sig != 0) {
 			end = sig == SIGTERM ? "sigterm" : "sigint";
 			break;
