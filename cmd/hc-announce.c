@@ -407,6 +407,29 @@ check_maintenance(const struct announce_options *o, struct announce_runtime *r)
 	announce_set_maintenance(o, r, in, reason);
 }
 
+/*
+ * Reads what stdin has and handles each line read.  false at the end of
+ * input or on a read error (lb->eof tells which).
+ */
+static bool
+read_input(const struct announce_options *o, struct announce_runtime *r,
+    struct hc_linebuf *lb)
+{
+	bool failed = false;
+	if (hc_linebuf_fill(lb, STDIN_FILENO) < 0 && errno != EINTR && errno != EAGAIN) {
+		hc_warn("cannot read standard input");
+		failed = true;
+	}
+	char *line;
+	size_t len;
+	enum hc_line kind;
+	while ((kind = hc_linebuf_next(lb, &line, &len)) != HC_LINE_NONE) {
+		announce_line(o, r, line, len, kind == HC_LINE_TOO_LONG ? "line too long"
+		    : kind == HC_LINE_UNTERMINATED ? "unterminated last line" : NULL, hc_now());
+	}
+	return !failed && !lb->eof;
+}
+
 /* The sink of the program: one write(2) per command to standard output. */
 static int
 write_stdout(void *ctx, const char *line)
@@ -572,22 +595,9 @@ main(int argc, char **argv)
 		}
 		if (stop_reason != NULL)
 			break;
-		if (fds[1].revents != 0) {
-			if (hc_linebuf_fill(&lb, STDIN_FILENO) < 0 && errno != EINTR && errno != EAGAIN) {
-				hc_warn("cannot read standard input");
-				stop_reason = "read error";
-				status = HC_EXIT_FAILURE;
-			}
-			char *line;
-			size_t len;
-			enum hc_line kind;
-			while ((kind = hc_linebuf_next(&lb, &line, &len)) != HC_LINE_NONE) {
-				announce_line(&o, &r, line, len, kind == HC_LINE_TOO_LONG ? "line too long"
-				    : kind == HC_LINE_UNTERMINATED ? "unterminated last line" : NULL,
-				    hc_now());
-			}
-			if (lb.eof && stop_reason == NULL)
-				stop_reason = "end of input";
+		if (fds[1].revents != 0 && !read_input(&o, &r, &lb)) {
+			stop_reason = lb.eof ? "end of input" : "read error";
+			status = lb.eof ? HC_EXIT_UP : HC_EXIT_FAILURE;
 		}
 		if (o.maintenance != NULL && hc_now() >= r.next_maint_check)
 			check_maintenance(&o, &r);
