@@ -152,7 +152,7 @@ write_metrics(const struct announce_options *o, struct announce_runtime *r)
 /*
  * Brings the routers in line with the desired view: writes a command for
  * each prefix whose command changed, then logs the transition or change
- * with its reason.  Sets out_broken if stdout fails.
+ * with its reason.  Sets out_broken if the sink fails.
  */
 static void
 apply(const struct announce_options *o, struct announce_runtime *r, const char *reason)

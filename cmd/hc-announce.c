@@ -152,7 +152,8 @@ add_word(struct announce_options *o, const char *what, const char *arg, struct w
 
 /* Parses a duration option (at least min, at most a day), or records the error. */
 static void
-parse_duration(struct announce_options *o, const char *what, const char *arg, int64_t min, int64_t *out)
+parse_duration(struct announce_options *o, const char *what, const char *arg, int64_t min,
+    int64_t *out)
 {
 	const char *why = hc_parse_duration(arg, min, 24 * 3600 * HC_NS_PER_S, out);
 	if (why != NULL)
