@@ -22,8 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "announce-state.h"
 #include "clock.h"
-#include "announce.h"
 #include "hc.h"
 #include "io.h"
 #include "parse.h"
@@ -31,24 +31,6 @@
 #include "stream.h"
 
 #define MAINT_CHECK_NS (500 * HC_NS_PER_MS)  /* --maintenance is stat()ed this often */
-#define NAME_MAX_LEN 64
-
-struct options {
-	struct route_config route;
-	bool announce_down;        /* down: stay announced with the down MED */
-	bool announce_maint;       /* maintenance: stay announced with the maintenance MED */
-	const char *med_field;     /* dynamic MED from this stream field */
-	uint32_t med_min, med_max, med_hysteresis;
-	bool med_bounds_given;
-	int64_t stale;             /* 0: no lease */
-	int64_t drain;             /* 0: withdraw at once on stop */
-	int64_t min_lifetime;
-	const char *maintenance;
-	const char *metrics;
-	char name[NAME_MAX_LEN + 1];
-	char error[300];           /* the first usage error, reported after parsing */
-	bool argp_failed;
-};
 
 enum {
 	OPT_ANNOUNCE_DOWN = 256, OPT_ANNOUNCE_MAINT, OPT_MED, OPT_AS_PATH, OPT_UP_AS_PATH,
@@ -116,7 +98,7 @@ static const struct argp_option option_table[] = {
 /* Records the first usage error; parsing goes on so every prefix is known. */
 __attribute__((format(printf, 2, 3)))
 static void
-usage_error(struct options *o, const char *fmt, ...)
+usage_error(struct announce_options *o, const char *fmt, ...)
 {
 	if (o->error[0] != '\0')
 		return;
@@ -128,7 +110,7 @@ usage_error(struct options *o, const char *fmt, ...)
 
 /* Parses a 32-bit unsigned option value into *out, or records the error. */
 static void
-parse_u32(struct options *o, const char *what, const char *arg, uint32_t *out)
+parse_u32(struct announce_options *o, const char *what, const char *arg, uint32_t *out)
 {
 	long long v;
 	const char *why = arg[0] == '-' ? "must not be negative" : hc_parse_int(arg, 0, MED_MAX, &v);
@@ -140,7 +122,7 @@ parse_u32(struct options *o, const char *what, const char *arg, uint32_t *out)
 
 /* Validates word with check and appends it to list, or records the error. */
 static void
-add_word(struct options *o, const char *what, const char *arg, struct words *list,
+add_word(struct announce_options *o, const char *what, const char *arg, struct words *list,
     const char *(*check)(const char *))
 {
 	const char *why = check(arg);
@@ -170,7 +152,8 @@ add_word(struct options *o, const char *what, const char *arg, struct words *lis
 
 /* Parses a duration option (at least min, at most a day), or records the error. */
 static void
-parse_duration(struct options *o, const char *what, const char *arg, int64_t min, int64_t *out)
+parse_duration(struct announce_options *o, const char *what, const char *arg, int64_t min,
+    int64_t *out)
 {
 	const char *why = hc_parse_duration(arg, min, 24 * 3600 * HC_NS_PER_S, out);
 	if (why != NULL)
@@ -179,7 +162,7 @@ parse_duration(struct options *o, const char *what, const char *arg, int64_t min
 
 /* Adds one PREFIX argument, refusing duplicates, or records the error. */
 static void
-parse_prefix_arg(struct options *o, const char *arg)
+parse_prefix_arg(struct announce_options *o, const char *arg)
 {
 	struct route_config *c = &o->route;
 	struct hc_prefix p;
@@ -203,7 +186,7 @@ parse_prefix_arg(struct options *o, const char *arg)
 
 /* Sets the next hop of the address's family ("self" resets IPv4), or records the error. */
 static void
-parse_next_hop(struct options *o, const char *arg)
+parse_next_hop(struct announce_options *o, const char *arg)
 {
 	struct route_config *c = &o->route;
 	struct hc_prefix a;
@@ -229,7 +212,7 @@ parse_next_hop(struct options *o, const char *arg)
 static error_t
 parse_option(int key, char *arg, struct argp_state *state)
 {
-	struct options *o = state->input;
+	struct announce_options *o = state->input;
 	struct route_config *c = &o->route;
 	switch (key) {
 	case 'n': parse_next_hop(o, arg); break;
@@ -322,7 +305,7 @@ parse_option(int key, char *arg, struct argp_state *state)
 	case OPT_MIN_LIFETIME: parse_duration(o, "--min-lifetime", arg, 0, &o->min_lifetime); break;
 	case 'N': {
 		size_t len = strlen(arg);
-		bool ok = len > 0 && len <= NAME_MAX_LEN;
+		bool ok = len > 0 && len <= ANNOUNCE_NAME_MAX;
 		for (size_t i = 0; ok && i < len; i++)
 			ok = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/-",
 			    arg[i]) != NULL;
@@ -330,7 +313,7 @@ parse_option(int key, char *arg, struct argp_state *state)
 			snprintf(o->name, sizeof o->name, "%s", arg);
 		else
 			usage_error(o, "invalid name '%s': 1 to %d of A-Z a-z 0-9 _ . : / -", arg,
-			    NAME_MAX_LEN);
+			    ANNOUNCE_NAME_MAX);
 		break;
 	}
 	case OPT_METRICS:
@@ -360,7 +343,7 @@ parse_option(int key, char *arg, struct argp_state *state)
  * prefixes, MED sums, command length).  Records the first error in o.
  */
 static void
-check_config(struct options *o)
+check_config(struct announce_options *o)
 {
 	struct route_config *c = &o->route;
 	size_t extra = c->nprefixes > 0 ? c->nprefixes - 1 : 0;
@@ -397,316 +380,9 @@ check_config(struct options *o)
 	}
 }
 
-/* The states shown in logs and metrics. */
-enum state {
-	ST_START, ST_UP, ST_DOWN, ST_INVALID, ST_STALE, ST_MAINT, ST_DRAIN, ST_STOPPED,
-	ST_COUNT
-};
-
-static const char *const state_names[ST_COUNT] = {
-	"start", "up", "down", "invalid", "stale", "maintenance", "draining", "stopped"
-};
-
-struct runtime {
-	enum state health;         /* ST_START, ST_UP, ST_DOWN, ST_INVALID or ST_STALE */
-	bool maint, draining, stopped;
-	enum state shown;          /* the state last logged */
-	struct route_view applied; /* what the routers were last told */
-	struct route_view drain_view;
-	char (*sent)[COMMAND_MAX]; /* last command per prefix, "" before the first */
-	bool seen_up;              /* an up line came: --announce-down may announce */
-	bool have_dyn_med, metric_warned;
-	uint32_t dyn_med;
-	int64_t last_line, next_maint_check;
-	unsigned long long transitions;
-	int64_t last_change_wall;  /* ns since the epoch */
-	bool have_latency;
-	long long latency_us;
-	bool out_broken, metrics_failed, maint_error;
-};
-
-static bool
-same_view(const struct route_view *a, const struct route_view *b)
-{
-	if (a->announce != b->announce)
-		return false;
-	return !a->announce || (a->set == b->set && a->med == b->med && a->graceful == b->graceful);
-}
-
-/* What the routers should see now, from health, maintenance and stopping. */
-static struct route_view
-desired_view(const struct options *o, const struct runtime *r)
-{
-	const struct route_config *c = &o->route;
-	struct route_view v = { .announce = false };
-	if (r->stopped)
-		return v;
-	if (r->draining)
-		return r->drain_view;
-	if (r->health == ST_UP)
-		v = (struct route_view){ true, SET_UP, r->have_dyn_med ? r->dyn_med : c->med[SET_UP],
-		    false };
-	else if (r->health == ST_DOWN && o->announce_down && r->seen_up)
-		v = (struct route_view){ true, SET_DOWN, c->med[SET_DOWN], false };
-	if (r->maint && v.announce) {
-		v.announce = o->announce_maint;
-		v.set = SET_MAINT;
-		v.med = c->med[SET_MAINT];
-	}
-	return v;
-}
-
-static enum state
-current_state(const struct runtime *r)
-{
-	if (r->stopped)
-		return ST_STOPPED;
-	if (r->draining)
-		return ST_DRAIN;
-	return r->maint ? ST_MAINT : r->health;
-}
-
-/* "withdraw" or "announce med 100" (and the drain community), for logs. */
-static void
-describe_view(const struct route_view *v, char *buf, size_t size)
-{
-	if (!v->announce)
-		snprintf(buf, size, "withdraw");
-	else
-		snprintf(buf, size, "announce med %lu%s", (unsigned long)v->med,
-		    v->graceful ? " with GRACEFUL_SHUTDOWN 65535:0" : "");
-}
-
-/* Appends one metric with its HELP and TYPE lines to buf at *n. */
-__attribute__((format(printf, 7, 8)))
-static void
-add_metric(char *buf, size_t size, size_t *n, const char *name, const char *type,
-    const char *help, const char *fmt, ...)
-{
-	if (*n < size)
-		*n += (size_t)snprintf(buf + *n, size - *n, "# HELP %s %s\n# TYPE %s %s\n", name,
-		    help, name, type);
-	if (*n >= size)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	*n += (size_t)vsnprintf(buf + *n, size - *n, fmt, ap);
-	va_end(ap);
-}
-
-/*
- * Writes the node_exporter textfile: into FILE.tmp, then rename(2), so the
- * collector never reads half a file.  Warns once if that fails.
- */
-static void
-write_metrics(const struct options *o, struct runtime *r)
-{
-	if (o->metrics == NULL)
-		return;
-	char buf[4096];
-	size_t n = 0;
-	const char *sv = o->name;
-	enum state now = current_state(r);
-	add_metric(buf, sizeof buf, &n, "hc_announce_state", "gauge",
-	    "1 for the state hc-announce is in.", "%s", "");
-	for (int s = 0; s < ST_COUNT && n < sizeof buf; s++)
-		n += (size_t)snprintf(buf + n, sizeof buf - n,
-		    "hc_announce_state{service=\"%s\",state=\"%s\"} %d\n", sv, state_names[s],
-		    s == (int)now);
-	add_metric(buf, sizeof buf, &n, "hc_announce_up", "gauge",
-	    "1 if the last status line was up.", "hc_announce_up{service=\"%s\"} %d\n", sv,
-	    r->health == ST_UP);
-	add_metric(buf, sizeof buf, &n, "hc_announce_announced", "gauge", "Prefixes announced.",
-	    "hc_announce_announced{service=\"%s\"} %zu\n", sv,
-	    r->applied.announce ? o->route.nprefixes : 0);
-	if (r->applied.announce)
-		add_metric(buf, sizeof buf, &n, "hc_announce_med", "gauge",
-		    "MED of the first prefix, while announced.",
-		    "hc_announce_med{service=\"%s\"} %lu\n", sv, (unsigned long)r->applied.med);
-	add_metric(buf, sizeof buf, &n, "hc_announce_transitions_total", "counter",
-	    "State changes since start.", "hc_announce_transitions_total{service=\"%s\"} %llu\n",
-	    sv, r->transitions);
-	add_metric(buf, sizeof buf, &n, "hc_announce_last_change_timestamp_seconds", "gauge",
-	    "When the state last changed.",
-	    "hc_announce_last_change_timestamp_seconds{service=\"%s\"} %lld.%03lld\n", sv,
-	    (long long)(r->last_change_wall / HC_NS_PER_S),
-	    (long long)(r->last_change_wall % HC_NS_PER_S / HC_NS_PER_MS));
-	if (r->have_latency)
-		add_metric(buf, sizeof buf, &n, "hc_announce_check_duration_seconds", "gauge",
-		    "How long the last check ran (ms= field).",
-		    "hc_announce_check_duration_seconds{service=\"%s\"} %lld.%06lld\n", sv,
-		    r->latency_us / 1000000, r->latency_us % 1000000);
-	char tmp[4200];
-	snprintf(tmp, sizeof tmp, "%s.tmp", o->metrics);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	bool ok = fd != -1 && n < sizeof buf && hc_write_all(fd, buf, n) == 0;
-	if (fd != -1 && close(fd) == -1)
-		ok = false;
-	if (ok && rename(tmp, o->metrics) == -1)
-		ok = false;
-	if (!ok && !r->metrics_failed)
-		hc_warn("cannot write metrics to %s (routes are not affected)", o->metrics);
-	if (!ok && fd != -1)
-		unlink(tmp);
-	r->metrics_failed = !ok;
-}
-
-/*
- * Brings the routers in line with the desired view: writes a command for
- * each prefix whose command changed, then logs the transition or change
- * with its reason.  Sets out_broken if stdout fails.
- */
-static void
-apply(const struct options *o, struct runtime *r, const char *reason)
-{
-	const struct route_config *c = &o->route;
-	struct route_view v = desired_view(o, r);
-	bool changed = false;
-	for (size_t i = 0; i < c->nprefixes && !r->out_broken; i++) {
-		char cmd[COMMAND_MAX];
-		if (!route_command(c, i, &v, cmd, sizeof cmd)) {
-			/* check_config proved every command fits; if not, withdraw, never die. */
-			struct route_view withdraw = { .announce = false };
-			(void)route_command(c, i, &withdraw, cmd, sizeof cmd);
-		}
-		if (strcmp(r->sent[i], cmd) == 0)
-			continue;
-		if (hc_write_line(STDOUT_FILENO, cmd) == -1) {
-			hc_warn("cannot write to ExaBGP (standard output)");
-			r->out_broken = true;
-			break;
-		}
-		memcpy(r->sent[i], cmd, sizeof cmd);
-		changed = true;
-	}
-	struct route_view before = r->applied;
-	r->applied = v;
-	enum state now = current_state(r);
-	char what[96];
-	describe_view(&v, what, sizeof what);
-	bool transition = now != r->shown;
-	if (transition) {
-		if (!changed)
-			snprintf(what, sizeof what, "%s", v.announce ? "no route change"
-			    : "stay withdrawn");
-		hc_logx("%s: %s -> %s: %s (%s)", o->name, state_names[r->shown], state_names[now],
-		    what, reason);
-		r->shown = now;
-		r->transitions++;
-		r->last_change_wall = hc_wall_now();
-	} else if (changed && !same_view(&before, &v)) {
-		if (before.announce && v.announce && before.set == v.set)
-			snprintf(what, sizeof what, "med %lu -> %lu", (unsigned long)before.med,
-			    (unsigned long)v.med);
-		hc_logx("%s: %s: %s (%s)", o->name, state_names[now], what, reason);
-	}
-	if (changed || transition || r->have_latency)
-		write_metrics(o, r);
-}
-
-/*
- * Reads a MED from a field value: a decimal number with any fraction, rounded
- * half up, clamped to [med_min, med_max].  false if it is not a number.
- */
-static bool
-metric_med(const struct options *o, const char *value, uint32_t *out)
-{
-	const char *dot = strchr(value, '.');
-	size_t len = dot != NULL ? (size_t)(dot - value) : strlen(value);
-	char whole[24];
-	long long v;
-	if (len == 0 || len >= sizeof whole)
-		return false;
-	memcpy(whole, value, len);
-	whole[len] = '\0';
-	if (hc_parse_int(whole, -INT64_C(1000000000000), INT64_C(1000000000000), &v) != NULL)
-		return false;
-	if (dot != NULL) {
-		const char *frac = dot + 1;
-		if (frac[0] == '\0' || strspn(frac, "0123456789") != strlen(frac))
-			return false;
-		if (frac[0] >= '5')
-			v += whole[0] == '-' ? -1 : 1;
-	}
-	if (v < o->med_min)
-		v = o->med_min;
-	if (v > o->med_max)
-		v = o->med_max;
-	*out = (uint32_t)v;
-	return true;
-}
-
-/* Takes the up line's MED field, changing the MED only past the hysteresis. */
-static void
-update_dynamic_med(const struct options *o, struct runtime *r, const struct hc_status *st,
-    bool was_up)
-{
-	const char *value = hc_status_get(st, o->med_field);
-	uint32_t med;
-	if (value == NULL || !metric_med(o, value, &med)) {
-		if (!r->metric_warned)
-			hc_logx("%s: up line without a number in %s=; MED stays %lu", o->name,
-			    o->med_field, (unsigned long)(r->have_dyn_med ? r->dyn_med
-			    : o->route.med[SET_UP]));
-		r->metric_warned = true;
-		return;
-	}
-	r->metric_warned = false;
-	uint32_t step = o->med_hysteresis > 0 ? o->med_hysteresis : 1;
-	uint32_t diff = med > r->dyn_med ? med - r->dyn_med : r->dyn_med - med;
-	if (!r->have_dyn_med || !was_up || diff >= step) {
-		r->dyn_med = med;
-		r->have_dyn_med = true;
-	}
-}
-
-/* Whether line is what ExaBGP writes to a process: an ack or "shutdown". */
-static bool
-is_exabgp_ack(const char *line)
-{
-	return strcmp(line, "done") == 0 || strcmp(line, "error") == 0
-	    || strcmp(line, "shutdown") == 0;
-}
-
-/* Handles one input line (or a line the reader had to reject, with why). */
-static void
-handle_line(const struct options *o, struct runtime *r, char *line, size_t len,
-    const char *why)
-{
-	char text[128] = "", reason[256];
-	struct hc_status st;
-	r->last_line = hc_now();
-	if (why == NULL) {
-		snprintf(text, sizeof text, "%.*s", (int)(len > 120 ? 120 : len), line);
-		why = hc_stream_parse(line, len, &st);
-	}
-	if (why != NULL) {
-		if (is_exabgp_ack(text))
-			snprintf(reason, sizeof reason, "malformed input: ExaBGP's '%s' on standard "
-			    "input; hc-announce must not be the first stage of the run pipeline", text);
-		else
-			snprintf(reason, sizeof reason, "malformed input: %s", why);
-		r->health = ST_INVALID;
-		apply(o, r, reason);
-		return;
-	}
-	bool was_up = r->health == ST_UP;
-	const char *ms = hc_status_get(&st, "ms");
-	long long us;
-	if (ms != NULL && hc_parse_fixed(ms, 3, 0, INT64_C(1000000000000), &us) == NULL) {
-		r->have_latency = true;
-		r->latency_us = us;
-	}
-	r->health = st.state == HC_STATE_UP ? ST_UP : ST_DOWN;
-	r->seen_up = r->seen_up || st.state == HC_STATE_UP;
-	if (st.state == HC_STATE_UP && o->med_field != NULL)
-		update_dynamic_med(o, r, &st, was_up);
-	apply(o, r, text);
-}
-
 /* Stats the maintenance file; applies a change of maintenance mode. */
 static void
-check_maintenance(const struct options *o, struct runtime *r)
+check_maintenance(const struct announce_options *o, struct announce_runtime *r)
 {
 	if (o->maintenance == NULL)
 		return;
@@ -729,10 +405,38 @@ check_maintenance(const struct options *o, struct runtime *r)
 			hc_logx("%s: %s; treated as maintenance", o->name, reason);
 		r->maint_error = true;
 	}
-	if (in != r->maint) {
-		r->maint = in;
-		apply(o, r, reason);
+	announce_set_maintenance(o, r, in, reason);
+}
+
+/*
+ * Reads what stdin has and handles each line read.  false at the end of
+ * input or on a read error (lb->eof tells which).
+ */
+static bool
+read_input(const struct announce_options *o, struct announce_runtime *r,
+    struct hc_linebuf *lb)
+{
+	bool failed = false;
+	if (hc_linebuf_fill(lb, STDIN_FILENO) < 0 && errno != EINTR && errno != EAGAIN) {
+		hc_warn("cannot read standard input");
+		failed = true;
 	}
+	char *line;
+	size_t len;
+	enum hc_line kind;
+	while ((kind = hc_linebuf_next(lb, &line, &len)) != HC_LINE_NONE) {
+		announce_line(o, r, line, len, kind == HC_LINE_TOO_LONG ? "line too long"
+		    : kind == HC_LINE_UNTERMINATED ? "unterminated last line" : NULL, hc_now());
+	}
+	return !failed && !lb->eof;
+}
+
+/* The sink of the program: one write(2) per command to standard output. */
+static int
+write_stdout(void *ctx, const char *line)
+{
+	(void)ctx;
+	return hc_write_line(STDOUT_FILENO, line);
 }
 
 static bool
@@ -775,7 +479,7 @@ wait_for_signal(int sigfd, hc_deadline deadline, bool watch_stdout)
  * --min-lifetime after start, routes withdrawn, unless a signal comes.
  */
 static void
-hold_before_exit(const struct options *o, int sigfd, int64_t start, const char *why)
+hold_before_exit(const struct announce_options *o, int sigfd, int64_t start, const char *why)
 {
 	int64_t left = start + o->min_lifetime - hc_now();
 	if (left <= 0 || isatty(STDOUT_FILENO))
@@ -794,30 +498,21 @@ hold_before_exit(const struct options *o, int sigfd, int64_t start, const char *
  * prefix.  A stop signal during the drain cuts it short.
  */
 static void
-stop_routes(const struct options *o, struct runtime *r, int sigfd, const char *reason)
+stop_routes(const struct announce_options *o, struct announce_runtime *r, int sigfd,
+    const char *reason)
 {
-	if (o->drain > 0 && r->applied.announce && !r->out_broken) {
-		char why[200], wait[32];
-		hc_format_ms(o->drain, wait, sizeof wait);
-		snprintf(why, sizeof why, "%s; draining for %s", reason, wait);
-		r->drain_view = r->applied;
-		r->drain_view.graceful = true;
-		r->drain_view.med = o->route.drain_med;
-		r->draining = true;
-		apply(o, r, why);
+	if (announce_drain(o, r, reason)) {
 		if (wait_for_signal(sigfd, hc_deadline_in(o->drain), false))
 			reason = "signal during the drain";
 		else
 			reason = "drain time over";
-		r->draining = false;
 	}
-	r->stopped = true;
-	apply(o, r, reason);
+	announce_stop(o, r, reason);
 }
 
 /* Withdraws what a bad configuration still lets us name, waits, exits 2. */
 static noreturn void
-fail_usage(struct options *o, int sigfd, int64_t start)
+fail_usage(struct announce_options *o, int sigfd, int64_t start)
 {
 	if (o->error[0] != '\0')
 		hc_warnx("%s", o->error);
@@ -845,7 +540,7 @@ main(int argc, char **argv)
 		"input says up, and withdraw them otherwise."
 		"\vExit status: 0 normal end, 2 usage error, 3 internal failure.", NULL, NULL, NULL
 	};
-	struct options o = {
+	struct announce_options o = {
 		.route = { .med = { [SET_UP] = 100, [SET_DOWN] = 1000, [SET_MAINT] = 500 },
 			   .drain_med = MED_MAX },
 		.med_max = MED_MAX,
@@ -867,14 +562,9 @@ main(int argc, char **argv)
 		hc_format_prefix(&o.route.prefixes[0], o.name, sizeof o.name);
 
 	/* Nothing is allocated after this point: no failure can skip the withdraws. */
-	struct runtime r = { .health = ST_START, .shown = ST_START,
-	    .last_line = start, .last_change_wall = hc_wall_now(),
-	    .sent = hc_xcalloc(o.route.nprefixes, COMMAND_MAX) };
-	hc_logx("%s: start: withdraw %zu prefix%s until an up line", o.name, o.route.nprefixes,
-	    o.route.nprefixes == 1 ? "" : "es");
-	apply(&o, &r, "start");
+	struct announce_runtime r;
+	announce_start(&o, &r, (struct announce_sink){ .write = write_stdout }, start);
 	check_maintenance(&o, &r);
-	write_metrics(&o, &r);
 
 	struct hc_linebuf lb;
 	hc_linebuf_init(&lb, HC_STREAM_LINE_MAX);
@@ -885,8 +575,7 @@ main(int argc, char **argv)
 		hc_deadline d = { HC_NEVER };
 		if (o.maintenance != NULL)
 			d.at = r.next_maint_check;
-		if (o.stale > 0 && r.health != ST_STALE)
-			d = hc_deadline_min(d, (hc_deadline){ r.last_line + o.stale });
+		d = hc_deadline_min(d, (hc_deadline){ announce_stale_at(&o, &r) });
 		struct pollfd fds[2] = {
 			{ .fd = sigfd, .events = POLLIN },
 			{ .fd = STDIN_FILENO, .events = POLLIN },
@@ -898,7 +587,7 @@ main(int argc, char **argv)
 			break;
 		}
 		int sig;
-		while ((sig = hc_sig_next()) != 0) {
+		while (fds[0].revents != 0 && (sig = hc_sig_next()) != 0) {
 			if (is_stop_signal(sig)) {
 				stop_reason = sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT"
 				    : "SIGHUP";
@@ -907,31 +596,13 @@ main(int argc, char **argv)
 		}
 		if (stop_reason != NULL)
 			break;
-		if (fds[1].revents != 0) {
-			if (hc_linebuf_fill(&lb, STDIN_FILENO) < 0 && errno != EINTR && errno != EAGAIN) {
-				hc_warn("cannot read standard input");
-				stop_reason = "read error";
-				status = HC_EXIT_FAILURE;
-			}
-			char *line;
-			size_t len;
-			enum hc_line kind;
-			while ((kind = hc_linebuf_next(&lb, &line, &len)) != HC_LINE_NONE) {
-				handle_line(&o, &r, line, len, kind == HC_LINE_TOO_LONG ? "line too long"
-				    : kind == HC_LINE_UNTERMINATED ? "unterminated last line" : NULL);
-			}
-			if (lb.eof && stop_reason == NULL)
-				stop_reason = "end of input";
+		if (fds[1].revents != 0 && !read_input(&o, &r, &lb)) {
+			stop_reason = lb.eof ? "end of input" : "read error";
+			status = lb.eof ? HC_EXIT_UP : HC_EXIT_FAILURE;
 		}
 		if (o.maintenance != NULL && hc_now() >= r.next_maint_check)
 			check_maintenance(&o, &r);
-		if (o.stale > 0 && r.health != ST_STALE && hc_now() >= r.last_line + o.stale) {
-			char reason[80], took[32];
-			hc_format_ms(o.stale, took, sizeof took);
-			snprintf(reason, sizeof reason, "no status line for %s", took);
-			r.health = ST_STALE;
-			apply(&o, &r, reason);
-		}
+		announce_check_stale(&o, &r, hc_now());
 	}
 	if (r.out_broken) {
 		stop_reason = "standard output failed";
@@ -941,7 +612,7 @@ main(int argc, char **argv)
 	if (!by_signal)
 		hold_before_exit(&o, sigfd, start, stop_reason);
 	hc_linebuf_free(&lb);
-	free(r.sent);
+	announce_free(&r);
 	route_config_free(&o.route);
 	return r.out_broken ? HC_EXIT_FAILURE : status;
 }

@@ -32,7 +32,7 @@ replay() {
 		[[ -x $HC_BUILDDIR/fuzz/replay-$name ]] || fail "no fuzz/replay-$name in Makefile.am"
 		n=$((n + 1))
 	done
-	((n >= 7))
+	((n >= 9))
 }
 
 @test "fuzz: the community corpus replays through hc-announce's validators and route_command" {
@@ -61,6 +61,14 @@ replay() {
 
 @test "fuzz: the linebuf corpus replays through hc_linebuf in chunks" {
 	replay linebuf
+}
+
+@test "fuzz: the announce corpus replays through hc-announce's state and a model of its man page" {
+	replay announce
+}
+
+@test "fuzz: the dampen corpus replays through hc-dampen's state and a model of its man page" {
+	replay dampen
 }
 
 @test "fuzz: a replay of no input fails" {
