@@ -8,9 +8,7 @@
 
 #include <argp.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,14 +37,12 @@ struct options {
 	size_t expect_len;
 };
 
-enum { OPT_SEND = 's', OPT_EXPECT = 'e' };
-
 static const struct argp_option option_table[] = {
 	{ "ipv4", '4', NULL, 0, "Use IPv4 addresses only", 0 },
 	{ "ipv6", '6', NULL, 0, "Use IPv6 addresses only", 0 },
-	{ "expect", OPT_EXPECT, "STRING", 0,
+	{ "expect", 'e', "STRING", 0,
 	  "Require the reply to contain STRING (escapes \\r \\n \\t \\\\ \\xHH)", 0 },
-	{ "send", OPT_SEND, "STRING", 0, "Send STRING once connected (same escapes)", 0 },
+	{ "send", 's', "STRING", 0, "Send STRING once connected (same escapes)", 0 },
 	{ "timeout", 't', "DURATION", 0, "Deadline for the whole check (default 2s)", 0 },
 	{ "verbose", 'v', NULL, 0, "Say on stderr why the check is up or down", 0 },
 	{ 0 }
@@ -123,14 +119,14 @@ parse_option(int key, char *arg, struct argp_state *state)
 	case 'v':
 		o->verbose = true;
 		break;
-	case OPT_SEND:
+	case 's':
 		free(o->send);
 		if ((o->send = unescape(arg, &o->send_len, &why)) == NULL)
 			hc_diex(HC_EXIT_USAGE, "invalid --send '%s': %s", arg, why);
 		if (o->send_len == 0)
 			hc_diex(HC_EXIT_USAGE, "invalid --send '': empty");
 		break;
-	case OPT_EXPECT:
+	case 'e':
 		free(o->expect);
 		if ((o->expect = unescape(arg, &o->expect_len, &why)) == NULL)
 			hc_diex(HC_EXIT_USAGE, "invalid --expect '%s': %s", arg, why);
@@ -150,6 +146,10 @@ parse_option(int key, char *arg, struct argp_state *state)
 		if (state->arg_num < 2)
 			hc_diex(HC_EXIT_USAGE, "missing %s (usage: %s [options] HOST PORT)",
 			    state->arg_num == 0 ? "HOST and PORT" : "PORT", hc_progname);
+		if ((why = hc_parse_port(o->port_arg, &o->port)) != NULL)
+			hc_diex(HC_EXIT_USAGE, "invalid port '%s': %s", o->port_arg, why);
+		if (o->host[0] == '\0')
+			hc_diex(HC_EXIT_USAGE, "invalid host '': empty");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -157,17 +157,12 @@ parse_option(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-struct verdict {
-	bool up;
-	char reason[160];
-};
-
 /*
  * Connects to one address before `deadline`.  Returns the connected socket,
  * or -1 with the reason in v.
  */
 static int
-connect_one(const struct hc_sockaddr *a, hc_deadline deadline, struct verdict *v)
+connect_one(const struct hc_sockaddr *a, hc_deadline deadline, struct hc_verdict *v)
 {
 	int fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fd == -1) {
@@ -204,7 +199,7 @@ connect_one(const struct hc_sockaddr *a, hc_deadline deadline, struct verdict *v
 
 /* Sends the whole payload before the deadline.  false with the reason in v. */
 static bool
-send_payload(int fd, const char *buf, size_t len, hc_deadline deadline, struct verdict *v)
+send_payload(int fd, const char *buf, size_t len, hc_deadline deadline, struct hc_verdict *v)
 {
 	while (len > 0) {
 		ssize_t w = send(fd, buf, len, MSG_NOSIGNAL);
@@ -226,25 +221,12 @@ send_payload(int fd, const char *buf, size_t len, hc_deadline deadline, struct v
 	return true;
 }
 
-/* Finds needle in haystack; memmem without relying on _GNU_SOURCE semantics. */
-static bool
-contains(const char *hay, size_t hlen, const char *needle, size_t nlen)
-{
-	if (nlen > hlen)
-		return false;
-	for (size_t i = 0; i + nlen <= hlen; i++) {
-		if (hay[i] == needle[0] && memcmp(hay + i, needle, nlen) == 0)
-			return true;
-	}
-	return false;
-}
-
 /*
  * Reads the reply until it contains `expect`, the peer closes, EXPECT_READ_MAX
  * bytes were read, or the deadline.  false with the reason in v.
  */
 static bool
-read_expect(int fd, const char *expect, size_t elen, hc_deadline deadline, struct verdict *v)
+read_expect(int fd, const char *expect, size_t elen, hc_deadline deadline, struct hc_verdict *v)
 {
 	char *buf = hc_xmalloc(EXPECT_READ_MAX);
 	size_t got = 0;
@@ -254,7 +236,7 @@ read_expect(int fd, const char *expect, size_t elen, hc_deadline deadline, struc
 		if (r > 0) {
 			size_t from = got >= elen ? got - elen + 1 : 0;
 			got += (size_t)r;
-			if (contains(buf + from, got - from, expect, elen)) {
+			if (memmem(buf + from, got - from, expect, elen) != NULL) {
 				found = true;
 				break;
 			}
@@ -286,24 +268,37 @@ read_expect(int fd, const char *expect, size_t elen, hc_deadline deadline, struc
 	return found;
 }
 
+/* "127.0.0.1:80", or "name:port (address)" when HOST is a name. */
+static void
+name_target(const struct options *o, const char *peer, struct hc_verdict *v)
+{
+	struct hc_prefix literal;
+	if (peer[0] != '\0' && hc_parse_addr(o->host, &literal) == NULL)
+		snprintf(v->where, sizeof v->where, "%s", peer);
+	else if (peer[0] != '\0')
+		snprintf(v->where, sizeof v->where, "%s:%s (%s)", o->host, o->port_arg, peer);
+	else
+		snprintf(v->where, sizeof v->where, "%s:%s", o->host, o->port_arg);
+}
+
 /*
- * Runs the check: resolve, then each address in turn.  An address gets an
- * equal share of the time left, the last one all of it, so one silent
- * address cannot starve the others.
+ * One run: resolve, then each address in turn, on a new connection, before
+ * one deadline.  An address gets an equal share of the time left, the last
+ * one all of it, so one silent address cannot starve the others.
  */
 static void
-run_check(const struct options *o, hc_deadline deadline, struct verdict *v, char *peer,
-    size_t peer_size)
+run_check(void *ctx, struct hc_verdict *v)
 {
+	const struct options *o = ctx;
+	hc_deadline deadline = hc_deadline_in(o->timeout);
 	struct hc_sockaddr addrs[HC_RESOLVE_MAX];
+	char peer[INET6_ADDRSTRLEN + 16] = "";
 	const char *why = NULL;
 	size_t n = hc_resolve(o->host, o->port, o->family, deadline, addrs, HC_RESOLVE_MAX, &why);
-	if (n == 0) {
+	if (n == 0)
 		hc_reason(v->reason, "%s", why);
-		return;
-	}
 	for (size_t i = 0; i < n; i++) {
-		hc_format_sockaddr(&addrs[i], peer, peer_size);
+		hc_format_sockaddr(&addrs[i], peer, sizeof peer);
 		int64_t share = hc_deadline_left(deadline) / (int64_t)(n - i);
 		hc_deadline attempt = i + 1 < n ? hc_deadline_in(share) : deadline;
 		int fd = connect_one(&addrs[i], attempt, v);
@@ -315,9 +310,10 @@ run_check(const struct options *o, hc_deadline deadline, struct verdict *v, char
 		if (ok && o->expect != NULL)
 			ok = read_expect(fd, o->expect, o->expect_len, deadline, v);
 		close(fd);
-		v->up = ok;
-		return;
+		v->status = ok ? HC_EXIT_UP : HC_EXIT_DOWN;
+		break;
 	}
+	name_target(o, peer, v);
 }
 
 int
@@ -334,36 +330,9 @@ main(int argc, char **argv)
 	argv[0] = (char *)hc_progname;
 	argp_parse(&argp, argc, argv, 0, NULL, &o);
 
-	int64_t start = hc_now();
-	hc_deadline deadline = hc_deadline_in(o.timeout);
-	const char *why = hc_parse_port(o.port_arg, &o.port);
-	if (why != NULL)
-		hc_diex(HC_EXIT_USAGE, "invalid port '%s': %s", o.port_arg, why);
-	if (o.host[0] == '\0')
-		hc_diex(HC_EXIT_USAGE, "invalid host '': empty");
-
-	struct verdict v = { .up = false };
-	char peer[INET6_ADDRSTRLEN + 16] = "";
-	run_check(&o, deadline, &v, peer, sizeof peer);
-
-	if (o.verbose) {
-		/* The address itself, or "name:port (address)" when HOST is a name. */
-		char where[300];
-		struct hc_prefix literal;
-		if (peer[0] != '\0' && hc_parse_addr(o.host, &literal) == NULL)
-			snprintf(where, sizeof where, "%s", peer);
-		else if (peer[0] != '\0')
-			snprintf(where, sizeof where, "%s:%s (%s)", o.host, o.port_arg, peer);
-		else
-			snprintf(where, sizeof where, "%s:%s", o.host, o.port_arg);
-		char took[32];
-		hc_format_ms(hc_now() - start, took, sizeof took);
-		if (v.up)
-			hc_warnx("%s up in %s", where, took);
-		else
-			hc_warnx("%s down: %s (after %s)", where, v.reason, took);
-	}
+	int status = hc_check_main(&(struct hc_check){
+	    .run = run_check, .ctx = &o, .verbose = o.verbose });
 	free(o.send);
 	free(o.expect);
-	return v.up ? HC_EXIT_UP : HC_EXIT_DOWN;
+	return status;
 }

@@ -709,7 +709,7 @@ while True:
 	for t in 5x -1s 0 '' 2h; do
 		run --separate-stderr hc-http --timeout="$t" http://127.0.0.1/
 		assert_failure 2
-		[[ $stderr == "hc-http: invalid timeout '$t': "* ]]
+		[[ $stderr == "hc-http: invalid --timeout '$t': "* ]]
 	done
 	for m in 0 100MB 1.5 -1 x; do
 		run --separate-stderr hc-http --max-body="$m" http://127.0.0.1/

@@ -175,7 +175,7 @@ teardown() {
 	for t in 5x -1s 0 '' 1.5ns 2h; do
 		run --separate-stderr hc-tcp --timeout="$t" 127.0.0.1 80
 		assert_failure 2
-		[[ $stderr == "hc-tcp: invalid timeout '$t': "* ]]
+		[[ $stderr == "hc-tcp: invalid --timeout '$t': "* ]]
 	done
 }
 
