@@ -2,9 +2,11 @@
  * hc-loop: run a check on a schedule and write one status line per run.
  *
  * The first stage of every hc pipeline that ExaBGP runs: it starts COMMAND
- * (execvp, no shell) in a process group of its own, bounds it by a timeout,
- * writes "up rc=0 ms=0.41 t=..." or "down rc=..." (hc-stream(7)) and keeps
- * reading the acks ExaBGP writes to its stdin, so ExaBGP never blocks on them.
+ * (posix_spawnp, no shell) in a process group of its own, bounds each run
+ * by a timeout, writes "up rc=0 ms=0.41 t=..." or "down rc=..."
+ * (hc-stream(7)) and keeps reading the acks ExaBGP writes to its stdin, so
+ * ExaBGP never blocks on them.  A run is one start of COMMAND, or, with
+ * --resident, one request to a COMMAND that stays (hc-resident(7)).
  * Everything happens in one poll() loop on the monotonic clock.
  */
 #include "config.h"
@@ -15,6 +17,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,12 +31,12 @@
 #include "io.h"
 #include "parse.h"
 #include "sig.h"
+#include "check.h"
 #include "child.h"
+#include "loop-fields.h"
 #include "stream.h"
 
 #define FIRST_LINE_MAX      HC_STREAM_LINE_MAX  /* bytes of the check's first line looked at */
-#define CHECK_FIELDS_MAX    8                   /* fields a check may pass */
-#define CHECK_FIELDS_BYTES  256                 /* their size, each with its leading space */
 #define DRAIN_AFTER_EXIT    (64 * 1024)         /* output read once the check has exited */
 #define ACK_LINE_MAX        8192
 #define GROUP_PROBE_NS      (10 * HC_NS_PER_MS)
@@ -53,6 +56,7 @@ struct options {
 	long long count;        /* 0: forever */
 	bool plugin;
 	bool warning_up;
+	bool resident;
 	bool verbose;
 	char **command;
 };
@@ -65,6 +69,7 @@ enum {
 	OPT_SPLAY,
 	OPT_GRACE,
 	OPT_PLUGIN,
+	OPT_RESIDENT,
 	OPT_WARNING_UP,
 };
 
@@ -82,6 +87,8 @@ static const struct argp_option option_table[] = {
 	{ "jitter", OPT_JITTER, "PERCENT", 0, "Spread each period at random by up to PERCENT (0-50)", 0 },
 	{ "plugin", OPT_PLUGIN, NULL, 0,
 	  "Read exit codes as monitoring-plugins do: 0 (OK) up; 1, 2, 3 and others down", 0 },
+	{ "resident", OPT_RESIDENT, NULL, 0,
+	  "Start COMMAND once and ask it for each run (hc-resident(7))", 0 },
 	{ "splay", OPT_SPLAY, "DURATION", 0, "Wait a random time up to DURATION before the first run", 0 },
 	{ "timeout", 't', "DURATION", 0,
 	  "Deadline of each run (default: the interval, at most 10s)", 0 },
@@ -160,6 +167,9 @@ parse_option(int key, char *arg, struct argp_state *state)
 	case OPT_PLUGIN:
 		o->plugin = true;
 		break;
+	case OPT_RESIDENT:
+		o->resident = true;
+		break;
 	case OPT_SPLAY:
 		parse_duration_option("splay", arg, 0, &o->splay);
 		break;
@@ -201,6 +211,11 @@ struct run {
 	int64_t started;
 	hc_deadline deadline;
 	bool timed_out;
+	bool reported;                   /* already reported: the check's exit is no result */
+	/* --resident: the check stays between runs */
+	int request_fd;                  /* the write end of its stdin; -1 when none runs */
+	struct hc_linebuf answers;       /* its stdout */
+	long long answered;              /* answers since it was started */
 	char first[FIRST_LINE_MAX + 1];  /* the first line of its stdout so far */
 	size_t first_len;
 	bool first_done;                 /* that line ended (newline or limit) */
@@ -217,6 +232,7 @@ struct loop {
 	enum hc_state last_state;
 	long long streak;               /* consecutive runs with last_state */
 	bool exec_warned;               /* "cannot run" said; quiet until it runs again */
+	bool restart_warned;            /* a resident check's failure said; quiet until it answers */
 	bool stopping;                  /* no more runs: leave once the check is gone */
 	int signals_seen;               /* SIGTERM/SIGINT: the second one kills at once */
 	int exit_status;
@@ -297,76 +313,49 @@ close_check_output(struct run *r)
 	}
 }
 
-/*
- * Adds to st the key=value tokens of the check's first line that hc-stream(7)
- * lets through, in order; tokens point into line, which is split in place.
- * When partial, the line may end inside a token: that one is dropped too.
- * Returns how many tokens were dropped.
- */
-static unsigned
-take_check_fields(char *line, size_t len, bool partial, struct hc_status *st)
-{
-	static const char *const reserved[] = {
-		"rc", "ms", "t", "raw", "why", "dropped", "penalty", "hold",
-	};
-	unsigned taken = 0, dropped = 0;
-	size_t bytes = 0;
-	if (!partial && len > 0 && line[len - 1] == '\r')
-		len--;
-	size_t i = 0;
-	while (i < len) {
-		if (line[i] == ' ' || line[i] == '\t') {
-			i++;
-			continue;
-		}
-		size_t start = i;
-		while (i < len && line[i] != ' ' && line[i] != '\t')
-			i++;
-		char *tok = line + start;
-		size_t tlen = i - start;
-		char *eq = memchr(tok, '=', tlen);
-		size_t klen = eq != NULL ? (size_t)(eq - tok) : 0;
-		bool ok = eq != NULL && !(partial && i == len) && hc_stream_key_ok(tok, klen) &&
-		    hc_stream_value_ok(eq + 1, tlen - klen - 1) &&
-		    taken < CHECK_FIELDS_MAX && bytes + 1 + tlen <= CHECK_FIELDS_BYTES;
-		if (ok) {
-			tok[klen] = '\0';
-			tok[tlen] = '\0';  /* the separator, or the spare byte after the line */
-			for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++)
-				ok = ok && strcmp(tok, reserved[k]) != 0;
-			ok = ok && hc_status_get(st, tok) == NULL && hc_status_set(st, tok, eq + 1);
-		}
-		if (ok) {
-			taken++;
-			bytes += 1 + tlen;
-		} else {
-			dropped++;
-		}
-		i++;
-	}
-	return dropped;
-}
+/* How a run ended. */
+struct run_end {
+	int64_t at;
+	int wstatus;        /* the check exited: its wait status */
+	int exec_err;       /* it could not be started: errno, else 0 */
+	int answer;         /* a resident check answered this status; else -1 */
+	bool garbage;       /* a resident check answered something else */
+	char *fields;       /* the line its fields come from, split in place, or NULL */
+	size_t fields_len;
+	bool fields_partial;
+};
 
-/* "0", "sig9", "timeout" or "exec": how the run ended. */
+/* "0", "sig9", "timeout", "exec" or "protocol": how the run ended. */
 static void
-format_rc(const struct run *r, int wstatus, int exec_err, char *buf, size_t size)
+format_rc(const struct run *r, const struct run_end *e, char *buf, size_t size)
 {
 	if (r->timed_out)
 		snprintf(buf, size, "timeout");
-	else if (exec_err != 0)
+	else if (e->exec_err != 0)
 		snprintf(buf, size, "exec");
-	else if (WIFSIGNALED(wstatus))
-		snprintf(buf, size, "sig%d", WTERMSIG(wstatus));
+	else if (e->garbage)
+		snprintf(buf, size, "protocol");
+	else if (e->answer >= 0)
+		snprintf(buf, size, "%d", e->answer);
+	else if (WIFSIGNALED(e->wstatus))
+		snprintf(buf, size, "sig%d", WTERMSIG(e->wstatus));
 	else
-		snprintf(buf, size, "%d", WEXITSTATUS(wstatus));
+		snprintf(buf, size, "%d", WEXITSTATUS(e->wstatus));
 }
 
+/* Up for status 0 (and 1 with --warning-up); a resident check that exits is down. */
 static enum hc_state
-state_of(const struct options *o, const struct run *r, int wstatus, int exec_err)
+state_of(const struct options *o, const struct run *r, const struct run_end *e)
 {
-	if (r->timed_out || exec_err != 0 || !WIFEXITED(wstatus))
+	if (r->timed_out || e->exec_err != 0 || e->garbage)
 		return HC_STATE_DOWN;
-	int code = WEXITSTATUS(wstatus);
+	int code;
+	if (e->answer >= 0)
+		code = e->answer;
+	else if (o->resident || !WIFEXITED(e->wstatus))
+		return HC_STATE_DOWN;
+	else
+		code = WEXITSTATUS(e->wstatus);
 	if (code == 0 || (o->plugin && o->warning_up && code == 1))
 		return HC_STATE_UP;
 	return HC_STATE_DOWN;
@@ -374,15 +363,15 @@ state_of(const struct options *o, const struct run *r, int wstatus, int exec_err
 
 /* Writes the run's line; on EPIPE (the reader left) stops quietly. */
 static void
-report_run(struct loop *l, int wstatus, int exec_err, int64_t ended)
+report_run(struct loop *l, const struct run_end *e)
 {
 	struct run *r = &l->run;
 	char rc[16], ms[32], t[32], dropped_buf[16], line[HC_STREAM_LINE_MAX + 1];
-	struct hc_status st = { .state = state_of(l->o, r, wstatus, exec_err) };
-	int64_t took = ended - r->started;
+	struct hc_status st = { .state = state_of(l->o, r, e) };
+	int64_t took = e->at - r->started;
 	int64_t wall = hc_wall_now();
 
-	format_rc(r, wstatus, exec_err, rc, sizeof rc);
+	format_rc(r, e, rc, sizeof rc);
 	snprintf(ms, sizeof ms, "%" PRId64 ".%02" PRId64, took / HC_NS_PER_MS,
 	    took % HC_NS_PER_MS / 10000);
 	snprintf(t, sizeof t, "%" PRId64 ".%03" PRId64, wall / HC_NS_PER_S,
@@ -391,10 +380,8 @@ report_run(struct loop *l, int wstatus, int exec_err, int64_t ended)
 	hc_status_set(&st, "ms", ms);
 	hc_status_set(&st, "t", t);
 	hc_status_set(&st, "dropped", "0");  /* holds its place before the check's fields */
-	r->first[r->first_len] = '\0';
-	/* A line cut at the limit, or by a kill before its newline, may end mid-token. */
-	bool partial = r->first_cut || (r->timed_out && !r->first_done);
-	unsigned dropped = take_check_fields(r->first, r->first_len, partial, &st);
+	unsigned dropped = e->fields == NULL ? 0
+	    : loop_take_fields(e->fields, e->fields_len, e->fields_partial, &st);
 	snprintf(dropped_buf, sizeof dropped_buf, "%u", dropped);
 	if (dropped > 0)
 		hc_status_set(&st, "dropped", dropped_buf);
@@ -403,9 +390,9 @@ report_run(struct loop *l, int wstatus, int exec_err, int64_t ended)
 	if (hc_status_format(&st, line, sizeof line) == 0)
 		hc_die(HC_EXIT_FAILURE, "status line too long");
 
-	if (exec_err != 0 && !l->exec_warned)
-		hc_warnx("cannot run '%s': %s", l->o->command[0], strerror(exec_err));
-	l->exec_warned = exec_err != 0;
+	if (e->exec_err != 0 && !l->exec_warned)
+		hc_warnx("cannot run '%s': %s", l->o->command[0], strerror(e->exec_err));
+	l->exec_warned = e->exec_err != 0;
 	if (l->o->verbose)
 		hc_logx("run %lld: %s", l->runs + 1, line);
 
@@ -428,19 +415,79 @@ report_run(struct loop *l, int wstatus, int exec_err, int64_t ended)
 
 /* Reports the run (unless stopping) and schedules the next start. */
 static void
-complete_run(struct loop *l, int wstatus, int exec_err, int64_t ended)
+complete_run(struct loop *l, const struct run_end *e)
 {
 	if (!l->stopping)
-		report_run(l, wstatus, exec_err, ended);
+		report_run(l, e);
+	l->run.reported = true;
 	int64_t now = hc_now();
 	int64_t scheduled = l->next_start + next_period(l);
 	l->next_start = scheduled > now ? scheduled : now;
 }
 
+/* Says once per episode, until the check answers again, why a resident check is started again. */
+__attribute__((format(printf, 2, 3)))
+static void
+warn_resident(struct loop *l, const char *fmt, ...)
+{
+	if (l->restart_warned)
+		return;
+	l->restart_warned = true;
+	char why[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	hc_warnx("resident check '%s' %s%s; it starts again at the next run", l->o->command[0],
+	    why, l->run.answered == 0 ? " (does it speak hc-resident(7)?)" : "");
+}
+
 /*
- * Starts a run.  A command that cannot be run (not found, not executable, a
- * full process table) is a run that could not be carried out: down, rc=exec,
- * and the loop goes on.
+ * Ends the resident check: no more requests (its stdin ends), SIGTERM to its
+ * group, SIGKILL after the grace.  Its exit is then no result.
+ */
+static void
+end_resident(struct loop *l)
+{
+	struct run *r = &l->run;
+	r->reported = true;
+	if (r->request_fd != -1) {
+		close(r->request_fd);
+		r->request_fd = -1;
+	}
+	hc_group_signal(r->child.pid, SIGTERM);
+	r->phase = PHASE_TERMINATING;
+	r->deadline = hc_deadline_in(l->o->grace);
+}
+
+/* Starts the resident check: its stdin a pipe for requests, HC_RESIDENT=1 (from main). */
+static int
+spawn_resident(struct loop *l)
+{
+	struct run *r = &l->run;
+	int req[2];
+	if (pipe2(req, O_CLOEXEC) == -1)
+		return -1;
+	if (hc_spawn(l->o->command, req[0], &r->child) == -1) {
+		int err = errno;
+		close(req[0]);
+		close(req[1]);
+		errno = err;
+		return -1;
+	}
+	close(req[0]);
+	hc_set_nonblock(req[1], true);
+	r->request_fd = req[1];
+	r->answered = 0;
+	hc_linebuf_init(&r->answers, HC_STREAM_LINE_MAX);
+	return 0;
+}
+
+/*
+ * Starts a run: the command, or a request to the resident check (started
+ * first if none runs).  A command that cannot be run (not found, not
+ * executable, a full process table) is a run that could not be carried
+ * out: down, rc=exec, and the loop goes on.
  */
 static void
 start_run(struct loop *l)
@@ -448,38 +495,126 @@ start_run(struct loop *l)
 	struct run *r = &l->run;
 	r->started = hc_now();
 	r->timed_out = false;
+	r->reported = false;
 	r->first_len = 0;
 	r->first_done = false;
 	r->first_cut = false;
-	if (hc_spawn(l->o->command, l->null_fd, &r->child) == -1) {
-		int err = errno;
+	bool started = l->o->resident
+	    ? r->request_fd != -1 || spawn_resident(l) == 0
+	    : hc_spawn(l->o->command, l->null_fd, &r->child) == 0;
+	if (!started) {
+		struct run_end e = { .at = hc_now(), .exec_err = errno, .answer = -1 };
 		r->child = (struct hc_child){ .pid = 0, .out_fd = -1 };
-		complete_run(l, 0, err, hc_now());
+		complete_run(l, &e);
 		return;
 	}
+	/* EAGAIN (it does not read) and EPIPE (it is gone) end at the deadline or at its exit. */
+	if (l->o->resident)
+		(void)!write(r->request_fd, "check\n", 6);
 	r->deadline = (hc_deadline){ r->started + l->o->timeout };
 	r->phase = PHASE_RUNNING;
 }
 
+/* One answer of the resident check: the result of the run, or garbage that ends it. */
+static void
+take_answer(struct loop *l, char *line, size_t len, enum hc_line kind)
+{
+	struct run *r = &l->run;
+	struct run_end e = { .at = hc_now(), .answer = -1 };
+	size_t at;
+	bool asked = r->phase == PHASE_RUNNING && !r->reported;
+	if (kind == HC_LINE_OK && asked && loop_take_answer(line, len, &e.answer, &at)) {
+		e.fields = line + at;
+		e.fields_len = len - at;
+		r->answered++;
+		l->restart_warned = false;
+		complete_run(l, &e);
+		r->phase = PHASE_IDLE;
+		return;
+	}
+	e.garbage = true;
+	if (asked)
+		complete_run(l, &e);
+	if (kind == HC_LINE_UNTERMINATED)
+		warn_resident(l, "ended its output inside an answer");
+	else
+		warn_resident(l, "%s '%.40s', not an answer", asked ? "answered" : "wrote unasked",
+		    line);
+	end_resident(l);
+}
+
+/* Reads what the resident check wrote; at its end, closes its stdout.  Returns read()'s result. */
+static ssize_t
+read_answers(struct loop *l)
+{
+	struct run *r = &l->run;
+	ssize_t n = hc_linebuf_fill(&r->answers, r->child.out_fd);
+	char *line;
+	size_t len;
+	enum hc_line kind;
+	while (r->child.out_fd != -1 &&
+	    (kind = hc_linebuf_next(&r->answers, &line, &len)) != HC_LINE_NONE) {
+		take_answer(l, line, len, kind);
+		if (r->request_fd == -1)
+			break;  /* ended: the rest is not read */
+	}
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) || r->request_fd == -1)
+		close_check_output(r);
+	return n;
+}
+
+/* The resident check's leader exited: says why once per episode and lets its pipes go. */
+static void
+release_resident(struct loop *l, int wstatus)
+{
+	struct run *r = &l->run;
+	if (!l->stopping && !(r->reported && r->request_fd == -1)) {
+		if (r->timed_out)
+			warn_resident(l, "did not answer before the deadline");
+		else if (WIFSIGNALED(wstatus))
+			warn_resident(l, "was killed by signal %d", WTERMSIG(wstatus));
+		else
+			warn_resident(l, "exited with status %d", WEXITSTATUS(wstatus));
+	}
+	if (r->request_fd != -1) {
+		close(r->request_fd);
+		r->request_fd = -1;
+	}
+	hc_linebuf_free(&r->answers);
+}
+
 /*
- * The check's leader exited with wstatus: takes the rest of its first line,
- * closes its output, completes the run, and signals what is left of its
- * process group (SIGTERM, then SIGKILL after the grace).
+ * The check's leader exited with wstatus: takes the rest of its output,
+ * closes it, completes the run, and signals what is left of its process
+ * group (SIGTERM, then SIGKILL after the grace).
  */
 static void
 finish_run(struct loop *l, int wstatus)
 {
 	struct run *r = &l->run;
-	int64_t ended = hc_now();
+	struct run_end e = { .at = hc_now(), .wstatus = wstatus, .answer = -1 };
 	bool killed = r->phase == PHASE_KILLING;
-	for (size_t drained = 0; drained < DRAIN_AFTER_EXIT && !r->first_done;) {
-		ssize_t n = r->child.out_fd != -1 ? read_check_output(r) : 0;
-		if (n <= 0)
-			break;
-		drained += (size_t)n;
+	if (l->o->resident) {
+		while (r->child.out_fd != -1 && !r->reported && read_answers(l) > 0)
+			;
+	} else {
+		for (size_t drained = 0; drained < DRAIN_AFTER_EXIT && !r->first_done;) {
+			ssize_t n = r->child.out_fd != -1 ? read_check_output(r) : 0;
+			if (n <= 0)
+				break;
+			drained += (size_t)n;
+		}
+		r->first[r->first_len] = '\0';
+		e.fields = r->first;
+		e.fields_len = r->first_len;
+		/* A line cut at the limit, or by a kill before its newline, may end mid-token. */
+		e.fields_partial = r->first_cut || (r->timed_out && !r->first_done);
 	}
 	close_check_output(r);
-	complete_run(l, wstatus, 0, ended);
+	if (r->phase != PHASE_IDLE && !r->reported)
+		complete_run(l, &e);
+	if (l->o->resident)
+		release_resident(l, wstatus);
 
 	/* The leader is reaped; a member left behind keeps the group id from reuse. */
 	r->phase = PHASE_IDLE;
@@ -502,7 +637,7 @@ reap_children(struct loop *l)
 		struct run *r = &l->run;
 		bool leader = pid == r->child.pid &&
 		    (r->phase == PHASE_RUNNING || r->phase == PHASE_TERMINATING ||
-		     r->phase == PHASE_KILLING);
+		     r->phase == PHASE_KILLING || r->request_fd != -1);
 		if (leader)
 			finish_run(l, wstatus);
 	}
@@ -664,7 +799,7 @@ static void
 run_loop(struct loop *l)
 {
 	struct run *r = &l->run;
-	while (!(l->stopping && r->phase == PHASE_IDLE)) {
+	while (!(l->stopping && r->phase == PHASE_IDLE && r->request_fd == -1)) {
 		struct pollfd pfd[3];
 		nfds_t n = 0;
 		pfd[n++] = (struct pollfd){ .fd = l->sig_fd, .events = POLLIN };
@@ -673,7 +808,7 @@ run_loop(struct loop *l)
 			in = n;
 			pfd[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		}
-		if (r->phase != PHASE_IDLE && r->child.out_fd != -1) {
+		if (r->child.out_fd != -1) {
 			out = n;
 			pfd[n++] = (struct pollfd){ .fd = r->child.out_fd, .events = POLLIN };
 		}
@@ -681,7 +816,9 @@ run_loop(struct loop *l)
 		if (ready < 0 && errno != EINTR)
 			hc_die(HC_EXIT_FAILURE, "poll");
 		if (ready > 0) {
-			if (out != 0 && pfd[out].revents != 0) {
+			if (out != 0 && pfd[out].revents != 0 && l->o->resident) {
+				read_answers(l);
+			} else if (out != 0 && pfd[out].revents != 0) {
 				ssize_t got = read_check_output(r);
 				if (got == 0 || (got < 0 && errno != EAGAIN))
 					close_check_output(r);
@@ -698,6 +835,8 @@ run_loop(struct loop *l)
 		    !hc_group_signal(r->child.pid, 0))
 			r->phase = PHASE_IDLE;
 		on_deadline(l);
+		if (l->stopping && r->phase == PHASE_IDLE && r->request_fd != -1)
+			end_resident(l);
 		if (l->errors_unreported > 0 && hc_now() >= l->error_report_at)
 			flush_error_report(l);
 		if (r->phase == PHASE_IDLE && !l->stopping && hc_now() >= l->next_start)
@@ -725,13 +864,16 @@ main(int argc, char **argv)
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
 	if (o.timeout == 0)
 		o.timeout = o.interval < TIMEOUT_DEFAULT_MAX ? o.interval : TIMEOUT_DEFAULT_MAX;
+	/* What tells a check to stay (hc-resident(7)); a check run once never sees it. */
+	if (o.resident ? setenv(HC_RESIDENT_ENV, "1", 1) : unsetenv(HC_RESIDENT_ENV))
+		hc_die(HC_EXIT_FAILURE, "setenv");
 
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
 	struct loop l = {
 		.o = &o,
 		.sig_fd = hc_sig_catch(sigs, sizeof sigs / sizeof sigs[0]),
 		.exit_status = HC_EXIT_UP,
-		.run = { .phase = PHASE_IDLE, .child = { .out_fd = -1 } },
+		.run = { .phase = PHASE_IDLE, .child = { .out_fd = -1 }, .request_fd = -1 },
 	};
 	sigset_t mask;
 	sigemptyset(&mask);
