@@ -66,7 +66,7 @@ split_colons(char *s, char **parts, size_t max)
 	return n;
 }
 
-/* Digits only, as ExaBGP's isdigit(): hc_parse_int alone also takes "1.0". */
+/* Digits only, as ExaBGP's isdigit() reads a number. */
 static bool
 is_digits(const char *s)
 {

@@ -113,7 +113,7 @@ static void
 parse_u32(struct announce_options *o, const char *what, const char *arg, uint32_t *out)
 {
 	long long v;
-	const char *why = arg[0] == '-' ? "must not be negative" : hc_parse_int(arg, 0, MED_MAX, &v);
+	const char *why = hc_parse_int(arg, 0, MED_MAX, &v);
 	if (why != NULL)
 		usage_error(o, "invalid %s '%s': %s", what, arg, why);
 	else
@@ -196,12 +196,12 @@ parse_next_hop(struct announce_options *o, const char *arg)
 	}
 	const char *why = hc_parse_addr(arg, &a);
 	if (why != NULL) {
-		usage_error(o, "invalid next hop '%s': %s", arg, why);
+		usage_error(o, "invalid --next-hop '%s': %s", arg, why);
 		return;
 	}
 	bool *have = a.family == AF_INET ? &c->have_nh4 : &c->have_nh6;
 	if (*have) {
-		usage_error(o, "invalid next hop '%s': an IPv%c next hop was already given", arg,
+		usage_error(o, "invalid --next-hop '%s': an IPv%c next hop was already given", arg,
 		    a.family == AF_INET ? '4' : '6');
 		return;
 	}
@@ -220,73 +220,73 @@ parse_option(int key, char *arg, struct argp_state *state)
 		struct hc_prefix a;
 		const char *why = hc_parse_addr(arg, &a);
 		if (why != NULL)
-			usage_error(o, "invalid neighbor '%s': %s", arg, why);
+			usage_error(o, "invalid --neighbor '%s': %s", arg, why);
 		else if (c->neighbor[0] != '\0')
-			usage_error(o, "invalid neighbor '%s': only one --neighbor", arg);
+			usage_error(o, "invalid --neighbor '%s': only one --neighbor", arg);
 		else
 			hc_format_addr(&a, c->neighbor, sizeof c->neighbor);
 		break;
 	}
 	case OPT_PEER_SYNTAX: c->peer_syntax = true; break;
-	case OPT_MED: parse_u32(o, "MED", arg, &c->med[SET_UP]); break;
-	case OPT_MED_DOWN: parse_u32(o, "down MED", arg, &c->med[SET_DOWN]); break;
-	case OPT_MED_MAINT: parse_u32(o, "maintenance MED", arg, &c->med[SET_MAINT]); break;
-	case OPT_MED_STEP: parse_u32(o, "MED step", arg, &c->med_step); break;
-	case OPT_DRAIN_MED: parse_u32(o, "drain MED", arg, &c->drain_med); break;
+	case OPT_MED: parse_u32(o, "--med", arg, &c->med[SET_UP]); break;
+	case OPT_MED_DOWN: parse_u32(o, "--med-down", arg, &c->med[SET_DOWN]); break;
+	case OPT_MED_MAINT: parse_u32(o, "--med-maint", arg, &c->med[SET_MAINT]); break;
+	case OPT_MED_STEP: parse_u32(o, "--med-step", arg, &c->med_step); break;
+	case OPT_DRAIN_MED: parse_u32(o, "--drain-med", arg, &c->drain_med); break;
 	case OPT_LOCAL_PREF:
-		parse_u32(o, "local preference", arg, &c->local_pref);
+		parse_u32(o, "--local-preference", arg, &c->local_pref);
 		c->have_local_pref = true;
 		break;
 	case OPT_PATH_ID:
-		parse_u32(o, "path id", arg, &c->path_id);
+		parse_u32(o, "--path-id", arg, &c->path_id);
 		c->have_path_id = true;
 		break;
 	case OPT_ORIGIN:
 		if (strcmp(arg, "igp") == 0 || strcmp(arg, "egp") == 0 || strcmp(arg, "incomplete") == 0)
 			c->origin = arg;
 		else
-			usage_error(o, "invalid origin '%s': not igp, egp or incomplete", arg);
+			usage_error(o, "invalid --origin '%s': not igp, egp or incomplete", arg);
 		break;
 	case OPT_COMMUNITY:
-		add_word(o, "community", arg, &c->communities, check_community);
+		add_word(o, "--community", arg, &c->communities, check_community);
 		break;
 	case OPT_UP_COMMUNITY:
-		add_word(o, "community", arg, &c->state_communities[SET_UP], check_community);
+		add_word(o, "--up-community", arg, &c->state_communities[SET_UP], check_community);
 		break;
 	case OPT_DOWN_COMMUNITY:
-		add_word(o, "community", arg, &c->state_communities[SET_DOWN], check_community);
+		add_word(o, "--down-community", arg, &c->state_communities[SET_DOWN], check_community);
 		break;
 	case OPT_MAINT_COMMUNITY:
-		add_word(o, "community", arg, &c->state_communities[SET_MAINT], check_community);
+		add_word(o, "--maint-community", arg, &c->state_communities[SET_MAINT], check_community);
 		break;
 	case OPT_LARGE:
-		add_word(o, "large community", arg, &c->large_communities, check_large_community);
+		add_word(o, "--large-community", arg, &c->large_communities, check_large_community);
 		break;
 	case OPT_EXTENDED:
-		add_word(o, "extended community", arg, &c->extended_communities,
+		add_word(o, "--extended-community", arg, &c->extended_communities,
 		    check_extended_community);
 		break;
-	case OPT_AS_PATH: add_word(o, "AS number", arg, &c->as_path, check_asn); break;
+	case OPT_AS_PATH: add_word(o, "--as-path", arg, &c->as_path, check_asn); break;
 	case OPT_UP_AS_PATH:
-		add_word(o, "AS number", arg, &c->state_as_path[SET_UP], check_asn);
+		add_word(o, "--up-as-path", arg, &c->state_as_path[SET_UP], check_asn);
 		break;
 	case OPT_DOWN_AS_PATH:
-		add_word(o, "AS number", arg, &c->state_as_path[SET_DOWN], check_asn);
+		add_word(o, "--down-as-path", arg, &c->state_as_path[SET_DOWN], check_asn);
 		break;
 	case OPT_MAINT_AS_PATH:
-		add_word(o, "AS number", arg, &c->state_as_path[SET_MAINT], check_asn);
+		add_word(o, "--maint-as-path", arg, &c->state_as_path[SET_MAINT], check_asn);
 		break;
 	case OPT_ANNOUNCE_DOWN: o->announce_down = true; break;
 	case OPT_ANNOUNCE_MAINT: o->announce_maint = true; break;
 	case 'm':
 		if (arg[0] == '\0')
-			usage_error(o, "invalid maintenance file '': empty");
+			usage_error(o, "invalid --maintenance '': empty");
 		o->maintenance = arg;
 		break;
 	case OPT_STALE: parse_duration(o, "--stale", arg, HC_NS_PER_MS, &o->stale); break;
 	case OPT_MED_FROM:
 		if (!hc_stream_key_ok(arg, strlen(arg)))
-			usage_error(o, "invalid field '%s': not a stream key (a-z, 0-9, _)", arg);
+			usage_error(o, "invalid --med-from '%s': not a stream key (a-z, 0-9, _)", arg);
 		o->med_field = arg;
 		break;
 	case OPT_MED_MIN:
@@ -312,13 +312,13 @@ parse_option(int key, char *arg, struct argp_state *state)
 		if (ok)
 			snprintf(o->name, sizeof o->name, "%s", arg);
 		else
-			usage_error(o, "invalid name '%s': 1 to %d of A-Z a-z 0-9 _ . : / -", arg,
+			usage_error(o, "invalid --name '%s': 1 to %d of A-Z a-z 0-9 _ . : / -", arg,
 			    ANNOUNCE_NAME_MAX);
 		break;
 	}
 	case OPT_METRICS:
 		if (arg[0] == '\0')
-			usage_error(o, "invalid metrics file '': empty");
+			usage_error(o, "invalid --metrics '': empty");
 		o->metrics = arg;
 		break;
 	case '?':
@@ -549,7 +549,6 @@ main(int argc, char **argv)
 	int64_t start = hc_now();
 	hc_init(argv[0]);
 	argv[0] = (char *)hc_progname;
-	hc_ensure_std_fds();
 	static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
 	int sigfd = hc_sig_catch(stop_signals, sizeof stop_signals / sizeof stop_signals[0]);
 
@@ -561,7 +560,7 @@ main(int argc, char **argv)
 	if (o.name[0] == '\0')
 		hc_format_prefix(&o.route.prefixes[0], o.name, sizeof o.name);
 
-	/* Nothing is allocated after this point: no failure can skip the withdraws. */
+	/* The withdraws come first: whatever fails after this, the routers were told. */
 	struct announce_runtime r;
 	announce_start(&o, &r, (struct announce_sink){ .write = write_stdout }, start);
 	check_maintenance(&o, &r);

@@ -24,6 +24,7 @@
 #include "dampen-state.h"
 #include "hc.h"
 #include "io.h"
+#include "opt.h"
 #include "parse.h"
 #include "sig.h"
 #include "stream.h"
@@ -62,24 +63,6 @@ static const struct argp_option option_table[] = {
 	  "monotonic (default), or stream: each line's t= field, to replay a log", 4 },
 	{ 0 }
 };
-
-/* Parses a count option into *out, or exits with a usage error. */
-static void
-parse_count(const char *name, const char *arg, long long min, long long max, long long *out)
-{
-	const char *why = hc_parse_int(arg, min, max, out);
-	if (why != NULL)
-		hc_diex(HC_EXIT_USAGE, "invalid %s '%s': %s", name, arg, why);
-}
-
-/* Parses a duration option into *out, or exits with a usage error. */
-static void
-parse_hold(const char *name, const char *arg, int64_t min, int64_t *out)
-{
-	const char *why = hc_parse_duration(arg, min, HOLD_MAX, out);
-	if (why != NULL)
-		hc_diex(HC_EXIT_USAGE, "invalid %s '%s': %s", name, arg, why);
-}
 
 /* Parses "K/N" with 1 <= K <= N <= COUNT_MAX, or exits with a usage error. */
 static void
@@ -134,11 +117,11 @@ parse_option(int key, char *arg, struct argp_state *state)
 	struct dampen_options *o = state->input;
 	switch (key) {
 	case 'r':
-		parse_count("--rise", arg, 1, COUNT_MAX, &o->rise);
+		o->rise = hc_opt_int("--rise", arg, 1, COUNT_MAX);
 		o->counters_set = true;
 		break;
 	case 'f':
-		parse_count("--fall", arg, 1, COUNT_MAX, &o->fall);
+		o->fall = hc_opt_int("--fall", arg, 1, COUNT_MAX);
 		o->counters_set = true;
 		break;
 	case 'w':
@@ -153,32 +136,32 @@ parse_option(int key, char *arg, struct argp_state *state)
 			hc_diex(HC_EXIT_USAGE, "invalid --initial '%s': not up or down", arg);
 		break;
 	case OPT_MIN_UP:
-		parse_hold("--min-up", arg, 0, &o->min_up);
+		o->min_up = hc_opt_duration("--min-up", arg, 0, HOLD_MAX);
 		break;
 	case OPT_MIN_DOWN:
-		parse_hold("--min-down", arg, 0, &o->min_down);
+		o->min_down = hc_opt_duration("--min-down", arg, 0, HOLD_MAX);
 		break;
 	case OPT_DAMPING:
 		o->damping = true;
 		break;
 	case OPT_PENALTY:
-		parse_count("--flap-penalty", arg, 1, PENALTY_MAX, &o->flap_penalty);
+		o->flap_penalty = hc_opt_int("--flap-penalty", arg, 1, PENALTY_MAX);
 		o->damping = true;
 		break;
 	case OPT_SUPPRESS:
-		parse_count("--suppress", arg, 1, PENALTY_MAX, &o->suppress);
+		o->suppress = hc_opt_int("--suppress", arg, 1, PENALTY_MAX);
 		o->damping = true;
 		break;
 	case OPT_REUSE:
-		parse_count("--reuse", arg, 1, PENALTY_MAX, &o->reuse);
+		o->reuse = hc_opt_int("--reuse", arg, 1, PENALTY_MAX);
 		o->damping = true;
 		break;
 	case OPT_HALF_LIFE:
-		parse_hold("--half-life", arg, HC_NS_PER_MS, &o->half_life);
+		o->half_life = hc_opt_duration("--half-life", arg, HC_NS_PER_MS, HOLD_MAX);
 		o->damping = true;
 		break;
 	case OPT_MAX_SUPPRESS:
-		parse_hold("--max-suppress", arg, HC_NS_PER_MS, &o->max_suppress);
+		o->max_suppress = hc_opt_duration("--max-suppress", arg, HC_NS_PER_MS, HOLD_MAX);
 		o->damping = true;
 		break;
 	case OPT_CLOCK:

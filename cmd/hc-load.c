@@ -24,6 +24,7 @@
 #include "load.h"
 #include "hc.h"
 #include "io.h"
+#include "opt.h"
 #include "parse.h"
 
 #define DISKS_MAX     16
@@ -92,16 +93,6 @@ parse_percent(const char *opt, const char *arg)
 	const char *why = hc_parse_fixed(arg, 2, 0, PCT_MAX, &v);
 	if (why != NULL)
 		hc_diex(HC_EXIT_USAGE, "invalid %s '%s': %s (a percentage from 0 to 100)", opt, arg, why);
-	return v;
-}
-
-static long long
-parse_count(const char *opt, const char *arg)
-{
-	long long v;
-	const char *why = hc_parse_int(arg, 0, COUNT_MAX, &v);
-	if (why != NULL)
-		hc_diex(HC_EXIT_USAGE, "invalid %s '%s': %s", opt, arg, why);
 	return v;
 }
 
@@ -177,7 +168,7 @@ parse_option(int key, char *arg, struct argp_state *state)
 	long long v;
 	switch (key) {
 	case OPT_CONNS:
-		o->conns = (struct limit){ true, parse_count("--conns", arg) };
+		o->conns = (struct limit){ true, hc_opt_int("--conns", arg, 0, COUNT_MAX) };
 		break;
 	case OPT_CPU:
 		o->cpu = (struct limit){ true, parse_percent("--cpu", arg) };
@@ -210,7 +201,7 @@ parse_option(int key, char *arg, struct argp_state *state)
 		o->swap = (struct limit){ true, parse_percent("--swap", arg) };
 		break;
 	case OPT_THREADS:
-		o->threads = (struct limit){ true, parse_count("--threads", arg) };
+		o->threads = (struct limit){ true, hc_opt_int("--threads", arg, 0, COUNT_MAX) };
 		break;
 	case 't':
 		o->timeout = hc_parse_timeout(arg);

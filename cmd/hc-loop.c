@@ -34,6 +34,7 @@
 #include "check.h"
 #include "child.h"
 #include "loop-fields.h"
+#include "opt.h"
 #include "stream.h"
 
 #define FIRST_LINE_MAX      HC_STREAM_LINE_MAX  /* bytes of the check's first line looked at */
@@ -97,72 +98,39 @@ static const struct argp_option option_table[] = {
 	{ 0 }
 };
 
-static void
-parse_duration_option(const char *name, const char *arg, int64_t min, int64_t *out)
-{
-	const char *why = hc_parse_duration(arg, min, DURATION_MAX, out);
-	if (why != NULL)
-		hc_diex(HC_EXIT_USAGE, "invalid %s '%s': %s", name, arg, why);
-}
-
-static void
-parse_count_option(const char *name, const char *arg, long long min, long long max,
-    long long *out)
-{
-	const char *why = hc_parse_int(arg, min, max, out);
-	if (why != NULL)
-		hc_diex(HC_EXIT_USAGE, "invalid %s '%s': %s", name, arg, why);
-}
-
-/* A percentage 0-50, with or without a final '%'. */
-static void
-parse_jitter_option(const char *arg, long long *out)
-{
-	char digits[32];
-	size_t len = strlen(arg);
-	if (len > 0 && arg[len - 1] == '%')
-		len--;
-	const char *why = len < sizeof digits ? NULL : "too large";
-	if (why == NULL) {
-		memcpy(digits, arg, len);
-		digits[len] = '\0';
-		why = hc_parse_int(digits, 0, 50, out);
-	}
-	if (why != NULL)
-		hc_diex(HC_EXIT_USAGE, "invalid jitter '%s': %s", arg, why);
-}
-
 static error_t
 parse_option(int key, char *arg, struct argp_state *state)
 {
 	struct options *o = state->input;
 	switch (key) {
 	case 'i':
-		parse_duration_option("interval", arg, HC_NS_PER_MS, &o->interval);
+		o->interval = hc_opt_duration("--interval", arg, HC_NS_PER_MS, DURATION_MAX);
 		break;
 	case 'n':
-		parse_count_option("count", arg, 1, LLONG_MAX, &o->count);
+		o->count = hc_opt_int("--count", arg, 1, LLONG_MAX);
 		break;
 	case 't':
-		parse_duration_option("timeout", arg, HC_NS_PER_MS, &o->timeout);
+		o->timeout = hc_opt_duration("--timeout", arg, HC_NS_PER_MS, DURATION_MAX);
 		break;
 	case 'v':
 		o->verbose = true;
 		break;
 	case OPT_DOWN_INTERVAL:
-		parse_duration_option("down interval", arg, HC_NS_PER_MS, &o->down_interval);
+		o->down_interval = hc_opt_duration("--down-interval", arg, HC_NS_PER_MS,
+		    DURATION_MAX);
 		break;
 	case OPT_FAST_INTERVAL:
-		parse_duration_option("fast interval", arg, HC_NS_PER_MS, &o->fast_interval);
+		o->fast_interval = hc_opt_duration("--fast-interval", arg, HC_NS_PER_MS,
+		    DURATION_MAX);
 		break;
 	case OPT_FAST_RUNS:
-		parse_count_option("fast runs", arg, 1, 1000, &o->fast_runs);
+		o->fast_runs = hc_opt_int("--fast-runs", arg, 1, 1000);
 		break;
 	case OPT_GRACE:
-		parse_duration_option("grace", arg, 0, &o->grace);
+		o->grace = hc_opt_duration("--grace", arg, 0, DURATION_MAX);
 		break;
 	case OPT_JITTER:
-		parse_jitter_option(arg, &o->jitter_pct);
+		o->jitter_pct = hc_opt_percent("--jitter", arg, 0, 50);
 		break;
 	case OPT_PLUGIN:
 		o->plugin = true;
@@ -171,7 +139,7 @@ parse_option(int key, char *arg, struct argp_state *state)
 		o->resident = true;
 		break;
 	case OPT_SPLAY:
-		parse_duration_option("splay", arg, 0, &o->splay);
+		o->splay = hc_opt_duration("--splay", arg, 0, DURATION_MAX);
 		break;
 	case OPT_WARNING_UP:
 		o->warning_up = true;

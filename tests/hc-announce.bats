@@ -368,50 +368,50 @@ refuses() {
 	refuses "invalid prefix '203.0.113.10/24': " 203.0.113.10/24
 	refuses "invalid prefix 'x': " x
 	refuses "invalid prefix '203.0.113.10/32': given twice" 203.0.113.10 203.0.113.10/32
-	refuses "invalid MED '-1': must not be negative" --med -1 203.0.113.10
-	refuses "invalid MED '4294967296': too large" --med 4294967296 203.0.113.10
-	refuses "invalid down MED '1e3': " --med-down 1e3 203.0.113.10
-	refuses "invalid community '65536:1': a part is larger than 65535" --community 65536:1 203.0.113.10
-	refuses "invalid community 'No-Export': " --community No-Export 203.0.113.10
-	refuses "invalid community '1:2:3': " --community 1:2:3 203.0.113.10
-	refuses "invalid community '65000,1': " --community 65000,1 203.0.113.10
-	refuses "invalid community '': " --community '' 203.0.113.10
-	refuses "invalid large community '1:2': " --large-community 1:2 203.0.113.10
-	refuses "invalid large community '1:2:4294967296': " --large-community 1:2:4294967296 203.0.113.10
-	refuses "invalid extended community 'target:4200000000:65536': " \
+	refuses "invalid --med '-1': must not be negative" --med -1 203.0.113.10
+	refuses "invalid --med '4294967296': too large" --med 4294967296 203.0.113.10
+	refuses "invalid --med-down '1e3': " --med-down 1e3 203.0.113.10
+	refuses "invalid --community '65536:1': a part is larger than 65535" --community 65536:1 203.0.113.10
+	refuses "invalid --community 'No-Export': " --community No-Export 203.0.113.10
+	refuses "invalid --community '1:2:3': " --community 1:2:3 203.0.113.10
+	refuses "invalid --community '65000,1': " --community 65000,1 203.0.113.10
+	refuses "invalid --community '': " --community '' 203.0.113.10
+	refuses "invalid --large-community '1:2': " --large-community 1:2 203.0.113.10
+	refuses "invalid --large-community '1:2:4294967296': " --large-community 1:2:4294967296 203.0.113.10
+	refuses "invalid --extended-community 'target:4200000000:65536': " \
 		--extended-community target:4200000000:65536 203.0.113.10
-	refuses "invalid extended community 'route:1:2': " --extended-community route:1:2 203.0.113.10
-	refuses "invalid extended community 'target:192.0.2.1:70000': " \
+	refuses "invalid --extended-community 'route:1:2': " --extended-community route:1:2 203.0.113.10
+	refuses "invalid --extended-community 'target:192.0.2.1:70000': " \
 		--extended-community target:192.0.2.1:70000 203.0.113.10
-	refuses "invalid AS number '0': AS 0 is reserved" --as-path 0 203.0.113.10
-	refuses "invalid AS number '[': " --as-path '[' 203.0.113.10
-	refuses "invalid origin 'IGP': not igp, egp or incomplete" --origin IGP 203.0.113.10
-	refuses "invalid next hop 'self6': " --next-hop self6 203.0.113.10
-	refuses "invalid next hop '192.0.2.3': an IPv4 next hop was already given" \
+	refuses "invalid --as-path '0': AS 0 is reserved" --as-path 0 203.0.113.10
+	refuses "invalid --as-path '[': " --as-path '[' 203.0.113.10
+	refuses "invalid --origin 'IGP': not igp, egp or incomplete" --origin IGP 203.0.113.10
+	refuses "invalid --next-hop 'self6': " --next-hop self6 203.0.113.10
+	refuses "invalid --next-hop '192.0.2.3': an IPv4 next hop was already given" \
 		-n 192.0.2.2 -n 192.0.2.3 203.0.113.10
-	refuses "invalid neighbor '192.0.2.300': " --neighbor 192.0.2.300 203.0.113.10
-	refuses "invalid neighbor '192.0.2.3': only one --neighbor" --neighbor 192.0.2.1 --neighbor 192.0.2.3 203.0.113.10
+	refuses "invalid --neighbor '192.0.2.300': " --neighbor 192.0.2.300 203.0.113.10
+	refuses "invalid --neighbor '192.0.2.3': only one --neighbor" --neighbor 192.0.2.1 --neighbor 192.0.2.3 203.0.113.10
 	refuses "invalid --stale '5x': " --stale 5x 203.0.113.10
 	refuses "invalid --stale '0': too small" --stale 0 203.0.113.10
 	refuses "invalid --drain '-1s': " --drain -1s 203.0.113.10
-	refuses "invalid field 'Metric': not a stream key" --med-from Metric 203.0.113.10
+	refuses "invalid --med-from 'Metric': not a stream key" --med-from Metric 203.0.113.10
 	refuses "--med-min, --med-max and --med-hysteresis need --med-from" --med-max 10 203.0.113.10
 	refuses "--med-min 20 is larger than --med-max 10" --med-from m --med-min 20 --med-max 10 203.0.113.10
 	refuses "--med 4294967295 plus --med-step 1 per extra prefix passes 4294967295" \
 		--med 4294967295 --med-step 1 203.0.113.10 203.0.113.11
-	refuses "invalid path id 'x': " --path-id x 203.0.113.10
-	refuses "invalid name 'a b': " --name 'a b' 203.0.113.10
+	refuses "invalid --path-id 'x': " --path-id x 203.0.113.10
+	refuses "invalid --name 'a b': " --name 'a b' 203.0.113.10
 	refuses "missing PREFIX" --med 1
 }
 
 @test "hc-announce: a number with a fraction is no AS number or community part (ExaBGP refuses it)" {
-	refuses "invalid community '65000:1.0': not a number" --community 65000:1.0 203.0.113.10
-	refuses "invalid large community '1:2.0:3': not a number" --large-community 1:2.0:3 203.0.113.10
-	refuses "invalid extended community 'target:65000.0:1': " \
+	refuses "invalid --community '65000:1.0': not a number" --community 65000:1.0 203.0.113.10
+	refuses "invalid --large-community '1:2.0:3': not a number" --large-community 1:2.0:3 203.0.113.10
+	refuses "invalid --extended-community 'target:65000.0:1': " \
 		--extended-community target:65000.0:1 203.0.113.10
-	refuses "invalid extended community 'target:65000:1.0': " \
+	refuses "invalid --extended-community 'target:65000:1.0': " \
 		--extended-community target:65000:1.0 203.0.113.10
-	refuses "invalid AS number '65001.00': not a number" --as-path 65001.00 203.0.113.10
+	refuses "invalid --as-path '65001.00': not a number" --as-path 65001.00 203.0.113.10
 }
 
 @test "hc-announce: a bad option still withdraws the prefixes it names" {

@@ -512,21 +512,21 @@ signal_ends_loop() {
 		[[ $stderr == "hc-loop: invalid $what '$value': "* ]]
 		[[ $(wc -l <<<"$stderr") == 1 ]]
 	done <<-'EOF'
-		-i 0 interval
-		-i 2x interval
-		--interval -1s interval
-		--fast-interval 0.1ns fast interval
-		--down-interval 25h down interval
-		--fast-runs 0 fast runs
-		-t 0 timeout
-		-t 5x timeout
-		--grace 1y grace
-		--splay ms splay
-		-n 0 count
-		-n 1.5 count
-		--jitter 51 jitter
-		--jitter -1 jitter
-		--jitter 10%% jitter
+		-i 0 --interval
+		-i 2x --interval
+		--interval -1s --interval
+		--fast-interval 0.1ns --fast-interval
+		--down-interval 25h --down-interval
+		--fast-runs 0 --fast-runs
+		-t 0 --timeout
+		-t 5x --timeout
+		--grace 1y --grace
+		--splay ms --splay
+		-n 0 --count
+		-n 1.5 --count
+		--jitter 51 --jitter
+		--jitter -1 --jitter
+		--jitter 10%% --jitter
 	EOF
 }
 
