@@ -240,8 +240,7 @@ main(int argc, char **argv)
 
 	static const int sigs[] = { SIGTERM, SIGINT };
 	int sig_fd = hc_sig_catch(sigs, sizeof sigs / sizeof sigs[0]);
-	struct sigaction ignore = { .sa_handler = SIG_IGN };
-	sigaction(SIGHUP, &ignore, NULL);
+	hc_sig_ignore(SIGHUP);
 
 	static struct dampen_filter f;
 	dampen_init(&f, &o, (struct dampen_sink){ .write = emit }, hc_now());

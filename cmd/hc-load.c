@@ -541,7 +541,6 @@ main(int argc, char **argv)
 
 	hc_init(argv[0]);
 	argv[0] = (char *)hc_progname;
-	signal(SIGPIPE, SIG_IGN);
 	argp_parse(&argp, argc, argv, 0, NULL, &o);
 	if (o.root == NULL) {
 		const char *env = getenv("HC_LOAD_ROOT");

@@ -731,7 +731,6 @@ on_signal(struct loop *l, int sig)
 			hc_logx("%s received", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		stop(l, l->signals_seen++ > 0);
 	}
-	/* SIGHUP: caught only so that checks start with its default action. */
 }
 
 /* Reads stdin unless it is a terminal; EOF ends the loop when it is a pipe or socket. */
@@ -836,7 +835,8 @@ main(int argc, char **argv)
 	if (o.resident ? setenv(HC_RESIDENT_ENV, "1", 1) : unsetenv(HC_RESIDENT_ENV))
 		hc_die(HC_EXIT_FAILURE, "setenv");
 
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGCHLD };
+	hc_sig_ignore(SIGHUP);
 	struct loop l = {
 		.o = &o,
 		.sig_fd = hc_sig_catch(sigs, sizeof sigs / sizeof sigs[0]),

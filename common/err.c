@@ -3,6 +3,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,11 @@ hc_init(const char *argv0)
 	}
 	argp_err_exit_status = HC_EXIT_USAGE;
 	hc_ensure_std_fds();
+	/* A reader that left is an EPIPE for the writer to handle, not a death. */
+	struct sigaction ignore = { .sa_handler = SIG_IGN };
+	sigemptyset(&ignore.sa_mask);
+	if (sigaction(SIGPIPE, &ignore, NULL) == -1)
+		hc_die(HC_EXIT_FAILURE, "sigaction SIGPIPE");
 }
 
 void

@@ -19,7 +19,10 @@ enum {
 
 extern const char *hc_progname;
 
-/* Sets hc_progname from argv[0] (its basename) and argp's exit status. */
+/*
+ * Process setup of every program: hc_progname from argv[0] (its basename),
+ * argp's exit status, fds 0-2 open, SIGPIPE ignored (writers see EPIPE).
+ */
 void hc_init(const char *argv0);
 
 /* Makes sure fds 0, 1 and 2 are open, on /dev/null if they were closed. */

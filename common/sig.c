@@ -12,8 +12,6 @@
 
 static int sig_pipe[2] = { -1, -1 };
 static pid_t sig_owner;
-static int caught[64];
-static size_t ncaught;
 
 /*
  * Records sig for the poll loop.  A forked child that has not yet exec'd
@@ -50,17 +48,22 @@ hc_sig_catch(const int *sigs, size_t n)
 	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_IGN;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGPIPE, &sa, NULL);
 	sa.sa_handler = on_signal;
 	for (size_t i = 0; i < n; i++) {
 		if (sigaction(sigs[i], &sa, NULL) == -1)
 			hc_die(HC_EXIT_FAILURE, "sigaction %d", sigs[i]);
-		if (ncaught < sizeof caught / sizeof caught[0])
-			caught[ncaught++] = sigs[i];
 	}
 	return sig_pipe[0];
+}
+
+void
+hc_sig_ignore(int sig)
+{
+	struct sigaction ignore = { .sa_handler = SIG_IGN };
+	sigemptyset(&ignore.sa_mask);
+	if (sigaction(sig, &ignore, NULL) == -1)
+		hc_die(HC_EXIT_FAILURE, "sigaction %d", sig);
 }
 
 int

@@ -8,9 +8,14 @@
  * Catches each signal in sigs (a self-pipe: the handler writes the signal
  * number, nothing else).  Returns the pipe's read end, non-blocking and
  * close-on-exec, for poll(); exits HC_EXIT_FAILURE if that cannot be set up.
- * SIGPIPE is ignored as well, so a closed reader shows as EPIPE.
  */
 int hc_sig_catch(const int *sigs, size_t n);
+
+/*
+ * Ignores sig (SIGHUP for the filters: a pipeline outlives the terminal
+ * that started it).  Checks started by hc-loop get its default action back.
+ */
+void hc_sig_ignore(int sig);
 
 /* The next caught signal, or 0 when none is pending. */
 int hc_sig_next(void);
