@@ -279,41 +279,38 @@ format_limit(long long v, int decimals, char *buf, size_t size)
 	}
 }
 
+/* Where a field's readings go in the -v line and the fields: the manual's order. */
+static size_t
+field_rank(const char *field)
+{
+	static const char *const order[] = { "cpu", "load", "mem", "swap", "conns", "threads",
+	    "disk_free" };
+	size_t rank = 0;
+	while (rank < sizeof order / sizeof order[0] && strcmp(order[rank], field) != 0)
+		rank++;
+	return rank;
+}
+
+/*
+ * Adds a reading after those of its field and of the fields before it, so
+ * the readings stay in the manual's order and the --disk paths in theirs.
+ */
 static struct reading *
 add_reading(struct result *res, const char *name, const char *field, long long value,
     long long limit, int decimals, const char *unit)
 {
-	struct reading *r = &res->r[res->n++];
+	size_t at = res->n;
+	while (at > 0 && field_rank(res->r[at - 1].field) > field_rank(field)) {
+		res->r[at] = res->r[at - 1];
+		at--;
+	}
+	res->n++;
+	struct reading *r = &res->r[at];
 	*r = (struct reading){
 		.field = field, .value = value, .limit = limit, .decimals = decimals, .unit = unit,
 	};
 	snprintf(r->name, sizeof r->name, "%s", name);
 	return r;
-}
-
-/* Puts the readings in the order of the manual: cpu, load, mem, swap, conns, threads, disks. */
-static void
-order_readings(struct result *res)
-{
-	static const char *const order[] = { "cpu", "load", "mem", "swap", "conns", "threads",
-	    "disk_free" };
-	size_t rank[sizeof res->r / sizeof res->r[0]];
-	for (size_t i = 0; i < res->n; i++) {
-		rank[i] = 0;
-		while (strcmp(order[rank[i]], res->r[i].field) != 0)
-			rank[i]++;
-	}
-	/* Insertion sort: stable, so the --disk paths keep their command-line order. */
-	for (size_t i = 1; i < res->n; i++) {
-		struct reading r = res->r[i];
-		size_t k = rank[i], j = i;
-		for (; j > 0 && rank[j - 1] > k; j--) {
-			res->r[j] = res->r[j - 1];
-			rank[j] = rank[j - 1];
-		}
-		res->r[j] = r;
-		rank[j] = k;
-	}
 }
 
 /* The 1-minute load average and the number of tasks, from /proc/loadavg. */
@@ -388,12 +385,12 @@ measure_conns(const struct options *o, hc_deadline deadline, struct result *res)
 }
 
 /*
- * Busy CPU between `start` (read at t0) and a second reading at window_end.
- * A fixture may record that second reading as proc/stat.end.
+ * Busy CPU between `start` (read at t0) and a second reading at window_end,
+ * kept in *end.  A fixture may record that second reading as proc/stat.end.
  */
 static void
 measure_cpu(const struct options *o, const struct cpu_times *start, int64_t t0,
-    hc_deadline window_end, struct result *res)
+    hc_deadline window_end, struct cpu_times *end_out, struct result *res)
 {
 	while (!hc_deadline_passed(window_end))
 		(void)hc_poll(NULL, 0, window_end);
@@ -402,6 +399,7 @@ measure_cpu(const struct options *o, const struct cpu_times *start, int64_t t0,
 	free(end_path);
 	struct cpu_times end;
 	load_read_cpu(o->root, recorded ? "/proc/stat.end" : "/proc/stat", &end);
+	*end_out = end;
 	double took_ms = (double)(hc_now() - t0) / 1e6;
 	if (end.total <= start->total || end.busy < start->busy) {
 		if (o->root != NULL)
@@ -416,17 +414,33 @@ measure_cpu(const struct options *o, const struct cpu_times *start, int64_t t0,
 }
 
 /*
+ * What a resident hc-load keeps from one run to the next: the CPU reading
+ * at the end of the previous run, where the next CPU window starts.
+ */
+struct load_check {
+	const struct options *o;
+	struct cpu_times cpu_prev;
+	int64_t cpu_prev_at;  /* 0: no previous reading */
+};
+
+/*
  * Takes every measurement the options ask for, all before the deadline.
- * The CPU sample window runs while the others are read.
+ * The CPU sample window runs while the others are read; on the live system
+ * it starts at the previous run's reading, if any, so a resident check
+ * counts the whole time since then and waits only while that is shorter
+ * than --sample.
  */
 static void
-measure(const struct options *o, hc_deadline deadline, struct result *res)
+measure(struct load_check *lc, hc_deadline deadline, struct result *res)
 {
-	struct cpu_times cpu_start;
-	int64_t t0 = hc_now();
-	hc_deadline window_end = hc_deadline_min(hc_deadline_in(o->sample), deadline);
-	if (o->cpu.set)
+	const struct options *o = lc->o;
+	struct cpu_times cpu_start = lc->cpu_prev;
+	int64_t t0 = lc->cpu_prev_at;
+	if (o->cpu.set && (t0 == 0 || o->root != NULL)) {
+		t0 = hc_now();
 		load_read_cpu(o->root, "/proc/stat", &cpu_start);
+	}
+	hc_deadline window_end = hc_deadline_min((hc_deadline){ t0 + o->sample }, deadline);
 	if (o->load.set || o->threads.set)
 		measure_loadavg(o, res);
 	if (o->mem.set || o->swap.set)
@@ -434,8 +448,10 @@ measure(const struct options *o, hc_deadline deadline, struct result *res)
 	measure_disks(o, res);
 	if (o->conns.set && !measure_conns(o, deadline, res))
 		return;
-	if (o->cpu.set)
-		measure_cpu(o, &cpu_start, t0, window_end, res);
+	if (o->cpu.set) {
+		measure_cpu(o, &cpu_start, t0, window_end, &lc->cpu_prev, res);
+		lc->cpu_prev_at = hc_now();
+	}
 }
 
 /*
@@ -471,9 +487,10 @@ describe(const struct reading *r, char *buf, size_t size)
 	    r->unit, op, limit, r->unit, r->detail);
 }
 
-/* The -v line: the values past their limits first, then the others. */
+/* The -v reason: the values past their limits first, then the others. */
 static void
-report(const struct result *res, bool up, bool metric, long long metric_value)
+explain(const struct result *res, bool up, bool metric, long long metric_value, char *buf,
+    size_t size)
 {
 	char failed[1024] = "", passed[1024] = "";
 	for (size_t i = 0; i < res->n; i++) {
@@ -490,20 +507,19 @@ report(const struct result *res, bool up, bool metric, long long metric_value)
 		snprintf(failed + n, sizeof failed - n, "%s%s", n > 0 ? ", " : "", res->incomplete);
 	}
 	if (up)
-		hc_warnx("up: %s%s", passed, tail);
+		snprintf(buf, size, "%s%s", passed, tail);
 	else
-		hc_warnx("down: %s%s%s%s", failed, passed[0] != '\0' ? "; " : "", passed, tail);
+		snprintf(buf, size, "%s%s%s%s", failed, passed[0] != '\0' ? "; " : "", passed, tail);
 }
 
 /*
- * The stdout line for hc-loop: "metric=N" and one field per kind of value
+ * The fields for hc-loop: "metric=N" and one field per kind of value
  * ("disk_free" is the lowest of the --disk paths).
  */
 static void
-print_fields(const struct result *res, long long metric_value)
+format_fields(const struct result *res, long long metric_value, char *line, size_t size)
 {
-	char line[512];
-	int n = snprintf(line, sizeof line, "metric=%lld", metric_value);
+	int n = snprintf(line, size, "metric=%lld", metric_value);
 	long long disk_free = -1;
 	for (size_t i = 0; i < res->n; i++) {
 		const struct reading *r = &res->r[i];
@@ -514,15 +530,37 @@ print_fields(const struct result *res, long long metric_value)
 		}
 		char value[32];
 		format_value(r->value, r->decimals, value, sizeof value);
-		n += snprintf(line + n, sizeof line - (size_t)n, " %s=%s", r->field, value);
+		n += snprintf(line + n, size - (size_t)n, " %s=%s", r->field, value);
 	}
 	if (disk_free >= 0) {
 		char value[32];
 		format_value(disk_free, 2, value, sizeof value);
-		snprintf(line + n, sizeof line - (size_t)n, " disk_free=%s", value);
+		snprintf(line + n, size - (size_t)n, " disk_free=%s", value);
 	}
-	/* A reader that went away is not this check's failure: its status still counts. */
-	(void)hc_write_line(STDOUT_FILENO, line);
+}
+
+/* One run: every reading against its limit, and the metric. */
+static void
+run_check(void *ctx, struct hc_verdict *v)
+{
+	struct load_check *lc = ctx;
+	const struct options *o = lc->o;
+	struct result res = { .n = 0 };
+	measure(lc, hc_deadline_in(o->timeout), &res);
+
+	bool up = res.incomplete == NULL;
+	long long worst = 0;
+	for (size_t i = 0; i < res.n; i++) {
+		if (exceeded(&res.r[i]))
+			up = false;
+		long long p = pressure(&res.r[i]);
+		worst = p > worst ? p : worst;
+	}
+	long long metric_value = o->metric_base + worst;
+	if (o->metric && res.incomplete == NULL)
+		format_fields(&res, metric_value, v->fields, sizeof v->fields);
+	explain(&res, up, o->metric, metric_value, v->reason, sizeof v->reason);
+	v->status = up ? HC_EXIT_UP : HC_EXIT_DOWN;
 }
 
 int
@@ -550,25 +588,10 @@ main(int argc, char **argv)
 		}
 	}
 
-	hc_deadline deadline = hc_deadline_in(o.timeout);
-	struct result res = { .n = 0 };
-	measure(&o, deadline, &res);
-	order_readings(&res);
-
-	bool up = res.incomplete == NULL;
-	long long worst = 0;
-	for (size_t i = 0; i < res.n; i++) {
-		if (exceeded(&res.r[i]))
-			up = false;
-		long long p = pressure(&res.r[i]);
-		worst = p > worst ? p : worst;
-	}
-	long long metric_value = o.metric_base + worst;
-	if (o.metric && res.incomplete == NULL)
-		print_fields(&res, metric_value);
-	if (o.verbose)
-		report(&res, up, o.metric, metric_value);
+	struct load_check lc = { .o = &o };
+	int status = hc_check_main(&(struct hc_check){
+	    .run = run_check, .ctx = &lc, .verbose = o.verbose, .fields = o.metric });
 	for (size_t i = 0; i < o.ndisks; i++)
 		free(o.disks[i].path);
-	return up ? HC_EXIT_UP : HC_EXIT_DOWN;
+	return status;
 }

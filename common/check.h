@@ -21,7 +21,7 @@
 #define HC_TIMEOUT_MAX (3600 * HC_NS_PER_S)
 
 #define HC_VERDICT_WHERE_MAX  320  /* what was checked, as the -v line names it */
-#define HC_VERDICT_REASON_MAX 512  /* why it is down, or the detail of an up */
+#define HC_VERDICT_REASON_MAX 768  /* why it is down, or the detail of an up */
 #define HC_VERDICT_FIELDS_MAX 256  /* the fields hc-loop forwards (hc-stream(7)) */
 
 /* The name of the environment variable by which hc-loop --resident asks a check to stay. */
