@@ -180,6 +180,7 @@ struct run {
 	hc_deadline deadline;
 	bool timed_out;
 	bool reported;                   /* already reported: the check's exit is no result */
+	bool ending;                     /* hc-loop ends the check: its exit is no failure */
 	/* --resident: the check stays between runs */
 	int request_fd;                  /* the write end of its stdin; -1 when none runs */
 	struct hc_linebuf answers;       /* its stdout */
@@ -419,6 +420,7 @@ end_resident(struct loop *l)
 {
 	struct run *r = &l->run;
 	r->reported = true;
+	r->ending = true;
 	if (r->request_fd != -1) {
 		close(r->request_fd);
 		r->request_fd = -1;
@@ -447,6 +449,7 @@ spawn_resident(struct loop *l)
 	hc_set_nonblock(req[1], true);
 	r->request_fd = req[1];
 	r->answered = 0;
+	r->ending = false;
 	hc_linebuf_init(&r->answers, HC_STREAM_LINE_MAX);
 	return 0;
 }
@@ -536,7 +539,7 @@ static void
 release_resident(struct loop *l, int wstatus)
 {
 	struct run *r = &l->run;
-	if (!l->stopping && !(r->reported && r->request_fd == -1)) {
+	if (!r->ending) {
 		if (r->timed_out)
 			warn_resident(l, "did not answer before the deadline");
 		else if (WIFSIGNALED(wstatus))
@@ -655,6 +658,7 @@ stop(struct loop *l, bool hurry)
 {
 	struct run *r = &l->run;
 	l->stopping = true;
+	r->ending = true;
 	if (r->phase == PHASE_RUNNING)
 		r->deadline = (hc_deadline){ 0 };
 	on_deadline(l);

@@ -216,3 +216,41 @@ teardown() {
 	run hc-tcp --version
 	assert_success
 }
+
+# verdicts: the -v lines of hc-tcp in $1 without their times, one per line.
+verdicts() {
+	grep '^hc-tcp: ' <<<"$1" | sed -e 's/ up in .*/ up/' -e 's/ (after [^)]*)$//'
+}
+
+@test "hc-tcp: each scenario has the same verdict run once and resident (hc-loop --resident)" {
+	local n=0
+	while IFS='|' read -r mode args timeout want; do
+		n=$((n + 1))
+		# shellcheck disable=SC2086 # the modes and args are word lists
+		tcp_server "srv$n" 127.0.0.1 $mode
+		# shellcheck disable=SC2086
+		run --separate-stderr hc-tcp -v -t "$timeout" $args 127.0.0.1 "$port"
+		[[ $status == "$want" ]] || { echo "$mode/$args: once $status: $stderr" >&2; false; }
+		once=$(verdicts "$stderr")
+		# shellcheck disable=SC2086
+		run --separate-stderr hc-loop --resident -n 3 -i 20ms -t 10s -- \
+			hc-tcp -v -t "$timeout" $args 127.0.0.1 "$port" </dev/null
+		[[ $(sed -n 's/^[a-z]* rc=\([^ ]*\) .*/\1/p' <<<"$output" | tr '\n' ' ') == "$want $want $want " ]] ||
+			{ echo "$mode/$args: resident $output" >&2; false; }
+		[[ $(verdicts "$stderr") == "$(printf '%s\n%s\n%s' "$once" "$once" "$once")" ]] ||
+			{ echo "$mode/$args: '$once' against '$stderr'" >&2; false; }
+		stop_bg_all
+	done <<-'EOF'
+		hold||5s|0
+		hold|-e hello|300ms|1
+		banner 220-ready\r\n|-e 220|5s|0
+		banner 220-ready\r\n|-e 554|300ms|1
+		reply PING\r\n +PONG\r\n|-s PING\r\n -e +PONG|5s|0
+		reply PING\r\n +PONG\r\n|-s PING\r\n -e -ERR|300ms|1
+		close|-e x|5s|1
+	EOF
+	# Refused: nothing listens on the port the last server had.
+	run --separate-stderr hc-loop --resident -n 2 -i 20ms -t 10s -- hc-tcp -v 127.0.0.1 "$port" </dev/null
+	[[ $(sed -n 's/^[a-z]* rc=\([^ ]*\) .*/\1/p' <<<"$output" | tr '\n' ' ') == "1 1 " ]]
+	[[ $(verdicts "$stderr") == "hc-tcp: 127.0.0.1:$port down: connection refused"*"refused" ]]
+}
