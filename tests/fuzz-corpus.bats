@@ -32,7 +32,7 @@ replay() {
 		[[ -x $HC_BUILDDIR/fuzz/replay-$name ]] || fail "no fuzz/replay-$name in Makefile.am"
 		n=$((n + 1))
 	done
-	((n >= 9))
+	((n >= 10))
 }
 
 @test "fuzz: the community corpus replays through hc-announce's validators and route_command" {
@@ -61,6 +61,10 @@ replay() {
 
 @test "fuzz: the linebuf corpus replays through hc_linebuf in chunks" {
 	replay linebuf
+}
+
+@test "fuzz: the loopfields corpus replays through hc-loop's check-output parser and a reference" {
+	replay loopfields
 }
 
 @test "fuzz: the announce corpus replays through hc-announce's state and a model of its man page" {
