@@ -490,7 +490,7 @@ hold_before_exit(const struct announce_options *o, int sigfd, int64_t start, con
 	hc_logx("%s: %s %s after start; routes withdrawn; exiting in %s so that ExaBGP "
 	    "cannot respawn this process in a fast loop (SIGTERM, or ExaBGP closing the pipe, "
 	    "exits now)", o->name, why, took, wait);
-	wait_for_signal(sigfd, (hc_deadline){ start + o->min_lifetime }, true);
+	wait_for_signal(sigfd, hc_deadline_at(start + o->min_lifetime), true);
 }
 
 /*
@@ -571,10 +571,10 @@ main(int argc, char **argv)
 	bool by_signal = false;
 	int status = HC_EXIT_UP;
 	while (stop_reason == NULL && !r.out_broken) {
-		hc_deadline d = { HC_NEVER };
+		hc_deadline d = hc_deadline_at(HC_NEVER);
 		if (o.maintenance != NULL)
-			d.at = r.next_maint_check;
-		d = hc_deadline_min(d, (hc_deadline){ announce_stale_at(&o, &r) });
+			d = hc_deadline_at(r.next_maint_check);
+		d = hc_deadline_min(d, hc_deadline_at(announce_stale_at(&o, &r)));
 		struct pollfd fds[2] = {
 			{ .fd = sigfd, .events = POLLIN },
 			{ .fd = STDIN_FILENO, .events = POLLIN },

@@ -440,7 +440,7 @@ measure(struct load_check *lc, hc_deadline deadline, struct result *res)
 		t0 = hc_now();
 		load_read_cpu(o->root, "/proc/stat", &cpu_start);
 	}
-	hc_deadline window_end = hc_deadline_min((hc_deadline){ t0 + o->sample }, deadline);
+	hc_deadline window_end = hc_deadline_min(hc_deadline_at(t0 + o->sample), deadline);
 	if (o->load.set || o->threads.set)
 		measure_loadavg(o, res);
 	if (o->mem.set || o->swap.set)

@@ -55,7 +55,6 @@ struct options {
 	int64_t timeout;        /* 0: not set, the interval up to TIMEOUT_DEFAULT_MAX */
 	int64_t grace;
 	long long count;        /* 0: forever */
-	bool plugin;
 	bool warning_up;
 	bool resident;
 	bool verbose;
@@ -133,8 +132,7 @@ parse_option(int key, char *arg, struct argp_state *state)
 		o->jitter_pct = hc_opt_percent("--jitter", arg, 0, 50);
 		break;
 	case OPT_PLUGIN:
-		o->plugin = true;
-		break;
+		break;  /* names the reading that is the default: 0 up, anything else down */
 	case OPT_RESIDENT:
 		o->resident = true;
 		break;
@@ -143,7 +141,6 @@ parse_option(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_WARNING_UP:
 		o->warning_up = true;
-		o->plugin = true;
 		break;
 	case ARGP_KEY_ARG:
 		/* COMMAND and everything after it belong to the check. */
@@ -325,7 +322,7 @@ state_of(const struct options *o, const struct run *r, const struct run_end *e)
 		return HC_STATE_DOWN;
 	else
 		code = WEXITSTATUS(e->wstatus);
-	if (code == 0 || (o->plugin && o->warning_up && code == 1))
+	if (code == 0 || (o->warning_up && code == 1))
 		return HC_STATE_UP;
 	return HC_STATE_DOWN;
 }
@@ -482,7 +479,7 @@ start_run(struct loop *l)
 	/* EAGAIN (it does not read) and EPIPE (it is gone) end at the deadline or at its exit. */
 	if (l->o->resident)
 		(void)!write(r->request_fd, "check\n", 6);
-	r->deadline = (hc_deadline){ r->started + l->o->timeout };
+	r->deadline = hc_deadline_at(r->started + l->o->timeout);
 	r->phase = PHASE_RUNNING;
 }
 
@@ -631,7 +628,7 @@ on_deadline(struct loop *l)
 	case PHASE_TERMINATING:
 		hc_group_signal(r->child.pid, SIGKILL);
 		r->phase = PHASE_KILLING;
-		r->deadline = (hc_deadline){ HC_NEVER };
+		r->deadline = hc_deadline_at(HC_NEVER);
 		break;
 	case PHASE_LEFTOVER:
 		if (l->o->verbose)
@@ -660,10 +657,10 @@ stop(struct loop *l, bool hurry)
 	l->stopping = true;
 	r->ending = true;
 	if (r->phase == PHASE_RUNNING)
-		r->deadline = (hc_deadline){ 0 };
+		r->deadline = hc_deadline_at(0);
 	on_deadline(l);
 	if (hurry && (r->phase == PHASE_TERMINATING || r->phase == PHASE_LEFTOVER)) {
-		r->deadline = (hc_deadline){ 0 };
+		r->deadline = hc_deadline_at(0);
 		on_deadline(l);
 	}
 }
@@ -754,15 +751,15 @@ static hc_deadline
 next_wakeup(const struct loop *l)
 {
 	const struct run *r = &l->run;
-	hc_deadline d = { HC_NEVER };
+	hc_deadline d = hc_deadline_at(HC_NEVER);
 	if (r->phase == PHASE_IDLE && !l->stopping)
-		d.at = l->next_start;
+		d = hc_deadline_at(l->next_start);
 	else if (r->phase != PHASE_IDLE)
 		d = r->deadline;
 	if (r->phase == PHASE_LEFTOVER || r->phase == PHASE_REAPING)
 		d = hc_deadline_min(d, hc_deadline_in(GROUP_PROBE_NS));
 	if (l->errors_unreported > 0)
-		d = hc_deadline_min(d, (hc_deadline){ l->error_report_at });
+		d = hc_deadline_min(d, hc_deadline_at(l->error_report_at));
 	return d;
 }
 

@@ -102,7 +102,7 @@ serve(const struct hc_check *c)
 			ssize_t n = hc_linebuf_fill(&in, STDIN_FILENO);
 			if (n < 0 && errno == EAGAIN) {
 				struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-				(void)hc_poll(&pfd, 1, (hc_deadline){ HC_NEVER });
+				(void)hc_poll(&pfd, 1, hc_deadline_at(HC_NEVER));
 			} else if (n < 0 && errno != EINTR) {
 				hc_warn("read requests");
 				status = HC_EXIT_FAILURE;

@@ -26,6 +26,12 @@ hc_wall_now(void)
 }
 
 hc_deadline
+hc_deadline_at(int64_t at)
+{
+	return (hc_deadline){ at };
+}
+
+hc_deadline
 hc_deadline_in(int64_t ns)
 {
 	int64_t now = hc_now();

@@ -19,6 +19,9 @@ typedef struct {
 	int64_t at;
 } hc_deadline;
 
+/* The deadline at `at` on the hc_now() clock (HC_NEVER: none). */
+hc_deadline hc_deadline_at(int64_t at);
+
 /* The deadline `ns` from now (HC_NEVER when ns is HC_NEVER). */
 hc_deadline hc_deadline_in(int64_t ns);
 
