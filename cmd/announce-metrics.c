@@ -4,11 +4,9 @@
  */
 #include "config.h"
 
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "announce-metrics.h"
 #include "announce-state.h"
@@ -52,16 +50,19 @@ stats_line(struct announce_stats *s, const struct hc_status *st)
 			result = state == HC_STATE_UP ? RESULT_UP : RESULT_DOWN;
 		}
 	}
+	const char *ms = st != NULL ? hc_status_get(st, "ms") : NULL;
+	long long us;
+	bool timed = ms != NULL && hc_parse_fixed(ms, 3, 0, INT64_C(1000000000000), &us) == NULL;
 	s->checks[result]++;
 	if (result == RESULT_UP) {
 		s->last_up_wall = hc_wall_now();
 		s->trouble_since = 0;
 	} else if (s->trouble_since == 0) {
-		s->trouble_since = now;
+		/* The failing check started ms= before its line came. */
+		int64_t ran = timed ? us * 1000 : 0;
+		s->trouble_since = now - ran > 0 ? now - ran : 1;
 	}
-	const char *ms = st != NULL ? hc_status_get(st, "ms") : NULL;
-	long long us;
-	if (ms == NULL || hc_parse_fixed(ms, 3, 0, INT64_C(1000000000000), &us) != NULL)
+	if (!timed)
 		return;
 	s->have_duration = true;
 	s->last_duration_us = us;
@@ -227,8 +228,8 @@ format_metrics(struct text *t, const struct announce_options *o,
 	put(t, "hc_announce_failovers_total{service=\"%s\"} %llu\n", sv, s->failovers);
 	if (s->have_failover_time) {
 		family(t, "hc_announce_last_failover_duration_seconds", "gauge",
-		    "Last failover: from the first failing check (or the last line, when stale) "
-		    "to the withdraw.");
+		    "Last failover: from the start of the first failing check (or the last line, "
+		    "when stale) to the withdraw.");
 		put(t, "hc_announce_last_failover_duration_seconds{service=\"%s\"} ", sv);
 		put_us(t, s->last_failover_ns / 1000);
 	}
@@ -250,17 +251,8 @@ announce_metrics_write(const struct announce_options *o, struct announce_runtime
 	t.n = 0;
 	t.overflow = false;
 	format_metrics(&t, o, r, state);
-	char tmp[4200];
-	snprintf(tmp, sizeof tmp, "%s.tmp", o->metrics);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	bool ok = fd != -1 && !t.overflow && hc_write_all(fd, t.buf, t.n) == 0;
-	if (fd != -1 && close(fd) == -1)
-		ok = false;
-	if (ok && rename(tmp, o->metrics) == -1)
-		ok = false;
+	bool ok = !t.overflow && hc_replace_file(o->metrics, t.buf, t.n) == 0;
 	if (!ok && !r->metrics_failed)
 		hc_warn("cannot write metrics to %s (routes are not affected)", o->metrics);
-	if (!ok && fd != -1)
-		unlink(tmp);
 	r->metrics_failed = !ok;
 }

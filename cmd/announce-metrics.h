@@ -28,7 +28,7 @@ struct announce_stats {
 	unsigned long long announces, withdraws; /* commands written */
 	unsigned long long failovers;
 	int64_t last_line;        /* monotonic: the latest line, checks or not */
-	int64_t trouble_since;    /* monotonic: first failing check since the last up one; 0 none */
+	int64_t trouble_since;    /* monotonic: start of the first failing check after an up one; 0 none */
 	int64_t failed_at;        /* monotonic: the failover not yet recovered; 0 none */
 	bool have_failover_time, have_recovery_time;
 	int64_t last_failover_ns, last_recovery_ns;
