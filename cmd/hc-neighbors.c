@@ -25,18 +25,13 @@
 #include "clock.h"
 #include "hc.h"
 #include "io.h"
+#include "neighbors.h"
 #include "parse.h"
 #include "sig.h"
 
 #define NEIGHBORS_MAX 256
 #define LINE_MAX_BYTES 65536            /* ExaBGP's JSON updates can be long; only events matter */
 #define REFRESH_NS (10 * HC_NS_PER_S)   /* the file is rewritten at least this often */
-#define JSON_DEPTH_MAX 16
-#define JSON_TEXT_MAX 256               /* longest string value kept (a down reason) */
-
-enum session { SESSION_DOWN, SESSION_CONNECTED, SESSION_UP };
-
-static const char *const session_names[] = { "down", "connected", "up" };
 
 struct neighbor {
 	char addr[HC_PREFIX_STRLEN];
@@ -53,14 +48,6 @@ struct neighbors {
 	bool full_warned, metrics_failed;
 	int64_t start_wall;
 	char error[300];
-};
-
-/* One thing ExaBGP said. */
-struct event {
-	enum { EV_NONE, EV_STATE, EV_SHUTDOWN } kind;
-	char addr[HC_PREFIX_STRLEN];
-	enum session state;
-	char reason[JSON_TEXT_MAX];
 };
 
 enum { OPT_USAGE = 256 };
@@ -101,17 +88,6 @@ neighbor_get(struct neighbors *t, const char *addr)
 	return nb;
 }
 
-/* Canonical text of an address in out; false if s is not an address. */
-static bool
-canonical_addr(const char *s, char *out, size_t size)
-{
-	struct hc_prefix a;
-	if (hc_parse_addr(s, &a) != NULL)
-		return false;
-	hc_format_addr(&a, out, size);
-	return true;
-}
-
 static error_t
 parse_option(int key, char *arg, struct argp_state *state)
 {
@@ -130,7 +106,7 @@ parse_option(int key, char *arg, struct argp_state *state)
 		argp_state_help(state, stdout, ARGP_HELP_USAGE);
 		exit(HC_EXIT_UP);
 	case ARGP_KEY_ARG:
-		if (!canonical_addr(arg, addr, sizeof addr))
+		if (!neighbors_canonical_addr(arg, addr, sizeof addr))
 			usage_error(t, "invalid neighbor '%s': not an IPv4 or IPv6 address", arg);
 		else if (neighbor_get(t, addr) == NULL)
 			usage_error(t, "too many neighbors: at most %d", NEIGHBORS_MAX);
@@ -139,237 +115,6 @@ parse_option(int key, char *arg, struct argp_state *state)
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
-}
-
-/* The session state named by word ("up", "connected", "down"); false for another word. */
-static bool
-session_from_word(const char *word, size_t len, enum session *out)
-{
-	for (int s = SESSION_DOWN; s <= SESSION_UP; s++) {
-		if (strlen(session_names[s]) == len && memcmp(session_names[s], word, len) == 0) {
-			*out = (enum session)s;
-			return true;
-		}
-	}
-	return false;
-}
-
-/*
- * A text-encoder line: "neighbor ADDR up", "neighbor ADDR connected",
- * "neighbor ADDR down - REASON", "shutdown PID PPID".  Other lines (updates,
- * notifications, acks) are EV_NONE.
- */
-static struct event
-parse_text(const char *line)
-{
-	struct event ev = { .kind = EV_NONE };
-	if (strcmp(line, "shutdown") == 0 || strncmp(line, "shutdown ", 9) == 0) {
-		ev.kind = EV_SHUTDOWN;
-		return ev;
-	}
-	if (strncmp(line, "neighbor ", 9) != 0)
-		return ev;
-	const char *a = line + 9;
-	size_t alen = strcspn(a, " ");
-	const char *w = a + alen;
-	if (alen == 0 || alen >= sizeof ev.addr || *w != ' ')
-		return ev;
-	w++;
-	size_t wlen = strcspn(w, " ");
-	enum session s;
-	if (!session_from_word(w, wlen, &s))
-		return ev;
-	const char *rest = w + wlen;
-	if (s == SESSION_DOWN ? *rest != '\0' && strncmp(rest, " - ", 3) != 0 : *rest != '\0')
-		return ev;
-	char addr[HC_PREFIX_STRLEN];
-	memcpy(addr, a, alen);
-	addr[alen] = '\0';
-	if (!canonical_addr(addr, ev.addr, sizeof ev.addr))
-		return ev;
-	if (s == SESSION_DOWN && *rest != '\0')
-		snprintf(ev.reason, sizeof ev.reason, "%s", rest + 3);
-	ev.state = s;
-	ev.kind = EV_STATE;
-	return ev;
-}
-
-/* A JSON reader that keeps the few string values a state event needs. */
-struct json {
-	const char *p;
-	char type[32], state[32], peer[HC_PREFIX_STRLEN], notification[32];
-	char reason[JSON_TEXT_MAX];
-};
-
-static void
-json_space(struct json *j)
-{
-	while (*j->p == ' ' || *j->p == '\t' || *j->p == '\r' || *j->p == '\n')
-		j->p++;
-}
-
-/*
- * Reads a JSON string at j->p into out (size bytes; escapes other than \uXXXX
- * decoded, the rest truncated).  false if it is not a string.
- */
-static bool
-json_string(struct json *j, char *out, size_t size)
-{
-	size_t n = 0;
-	if (*j->p != '"')
-		return false;
-	for (j->p++; *j->p != '"'; j->p++) {
-		char c = *j->p;
-		if (c == '\0' || (unsigned char)c < 0x20)
-			return false;
-		if (c == '\\') {
-			c = *++j->p;
-			if (c == 'u') {
-				for (int k = 0; k < 4; k++) {
-					if (strchr("0123456789abcdefABCDEF", *++j->p) == NULL || *j->p == '\0')
-						return false;
-				}
-				c = '?';
-			} else if (c == 'n' || c == 't' || c == 'r' || c == 'b' || c == 'f') {
-				c = ' ';
-			} else if (c != '"' && c != '\\' && c != '/') {
-				return false;
-			}
-		}
-		if (out != NULL && n + 1 < size)
-			out[n++] = c;
-	}
-	j->p++;
-	if (out != NULL && size > 0)
-		out[n] = '\0';
-	return true;
-}
-
-static bool json_value(struct json *j, const char *path, int depth);
-
-/* The buffer that keeps the string at path, or NULL. */
-static char *
-json_slot(struct json *j, const char *path, size_t *size)
-{
-	static const struct { const char *path; size_t off, size; } slots[] = {
-		{ ".type", offsetof(struct json, type), sizeof ((struct json *)0)->type },
-		{ ".notification", offsetof(struct json, notification),
-		  sizeof ((struct json *)0)->notification },
-		{ ".neighbor.state", offsetof(struct json, state), sizeof ((struct json *)0)->state },
-		{ ".neighbor.reason", offsetof(struct json, reason),
-		  sizeof ((struct json *)0)->reason },
-		{ ".neighbor.address.peer", offsetof(struct json, peer),
-		  sizeof ((struct json *)0)->peer },
-	};
-	for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
-		if (strcmp(slots[i].path, path) == 0) {
-			*size = slots[i].size;
-			return (char *)j + slots[i].off;
-		}
-	}
-	return NULL;
-}
-
-/* Reads an object's members; path is the object's own path. */
-static bool
-json_object(struct json *j, const char *path, int depth)
-{
-	j->p++;
-	json_space(j);
-	if (*j->p == '}') {
-		j->p++;
-		return true;
-	}
-	for (;;) {
-		char key[64], child[192];
-		json_space(j);
-		if (!json_string(j, key, sizeof key))
-			return false;
-		json_space(j);
-		if (*j->p++ != ':')
-			return false;
-		snprintf(child, sizeof child, "%s.%s", path, key);
-		if (!json_value(j, child, depth + 1))
-			return false;
-		json_space(j);
-		if (*j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (*j->p != '}')
-			return false;
-		j->p++;
-		return true;
-	}
-}
-
-/* Reads any JSON value at path, keeping the strings json_slot names. */
-static bool
-json_value(struct json *j, const char *path, int depth)
-{
-	if (depth > JSON_DEPTH_MAX)
-		return false;
-	json_space(j);
-	char c = *j->p;
-	if (c == '{')
-		return json_object(j, path, depth);
-	if (c == '[') {
-		j->p++;
-		json_space(j);
-		if (*j->p == ']') {
-			j->p++;
-			return true;
-		}
-		for (;;) {
-			if (!json_value(j, "[]", depth + 1))
-				return false;
-			json_space(j);
-			if (*j->p == ']') {
-				j->p++;
-				return true;
-			}
-			if (*j->p++ != ',')
-				return false;
-		}
-	}
-	if (c == '"') {
-		size_t size = 0;
-		char *slot = json_slot(j, path, &size);
-		return json_string(j, slot, size);
-	}
-	/* A number, true, false or null: its characters, checked loosely. */
-	size_t len = strspn(j->p, "0123456789+-.eEtrufalsn");
-	if (len == 0)
-		return false;
-	j->p += len;
-	return true;
-}
-
-/*
- * A JSON-encoder line: { ..., "type": "state", "neighbor": { "address":
- * { "peer": ADDR }, "state": "up" } } or { ..., "type": "notification",
- * "notification": "shutdown" }.  Other messages are EV_NONE.
- */
-static struct event
-parse_json(const char *line)
-{
-	struct event ev = { .kind = EV_NONE };
-	struct json j = { .p = line };
-	if (!json_value(&j, "", 0))
-		return ev;
-	json_space(&j);
-	if (*j.p != '\0')
-		return ev;
-	if (strcmp(j.type, "notification") == 0 && strcmp(j.notification, "shutdown") == 0) {
-		ev.kind = EV_SHUTDOWN;
-		return ev;
-	}
-	if (strcmp(j.type, "state") != 0 || !session_from_word(j.state, strlen(j.state), &ev.state)
-	    || !canonical_addr(j.peer, ev.addr, sizeof ev.addr))
-		return ev;
-	snprintf(ev.reason, sizeof ev.reason, "%s", j.reason);
-	ev.kind = EV_STATE;
-	return ev;
 }
 
 /* An output buffer that remembers whether anything did not fit. */
@@ -444,10 +189,10 @@ set_state(struct neighbor *nb, enum session s, const char *reason, int64_t now)
 	if (nb->state == s)
 		return;
 	if (reason != NULL && reason[0] != '\0')
-		hc_logx("%s: %s -> %s (%s)", nb->addr, session_names[nb->state], session_names[s],
+		hc_logx("%s: %s -> %s (%s)", nb->addr, session_name(nb->state), session_name(s),
 		    reason);
 	else
-		hc_logx("%s: %s -> %s", nb->addr, session_names[nb->state], session_names[s]);
+		hc_logx("%s: %s -> %s", nb->addr, session_name(nb->state), session_name(s));
 	if (nb->state == SESSION_UP)
 		nb->downs++;
 	nb->state = s;
@@ -472,7 +217,7 @@ exabgp_gone(struct neighbors *t, const char *why)
 static void
 handle_line(struct neighbors *t, const char *line)
 {
-	struct event ev = line[0] == '{' ? parse_json(line) : parse_text(line);
+	struct event ev = neighbors_parse_event(line);
 	if (ev.kind == EV_SHUTDOWN) {
 		exabgp_gone(t, "shutdown");
 		return;
