@@ -252,10 +252,11 @@ teardown() {
 	echo up >&4
 	wait_until 5 out_has "$A med 100"
 	wait_until 5 err_has "up -> stale: withdraw (no status line for 300.00 ms)"
-	[[ $(tail -n 1 "$BATS_TEST_TMPDIR/ann.out") == "$W" ]]
+	[[ $(sed -n 3p "$BATS_TEST_TMPDIR/ann.out") == "$W" ]]
 	echo up >&4
 	wait_until 5 err_has "stale -> up: announce med 100"
-	[[ $(tail -n 1 "$BATS_TEST_TMPDIR/ann.out") == "$A med 100" ]]
+	# (by the 5th line, on a loaded machine, the lease may have run out again)
+	[[ $(sed -n 4p "$BATS_TEST_TMPDIR/ann.out") == "$A med 100" ]]
 }
 
 @test "hc-announce: --maintenance withdraws while the file exists, without any input" {
