@@ -5,12 +5,9 @@
  */
 #include "config.h"
 
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "announce-state.h"
 #include "clock.h"
@@ -22,6 +19,12 @@
 static const char *const state_names[ST_COUNT] = {
 	"start", "up", "down", "invalid", "stale", "maintenance", "draining", "stopped"
 };
+
+const char *
+announce_state_name(enum announce_state s)
+{
+	return state_names[s];
+}
 
 static bool
 same_view(const struct route_view *a, const struct route_view *b)
@@ -75,80 +78,6 @@ describe_view(const struct route_view *v, char *buf, size_t size)
 		    v->graceful ? " with GRACEFUL_SHUTDOWN 65535:0" : "");
 }
 
-/* Appends one metric with its HELP and TYPE lines to buf at *n. */
-__attribute__((format(printf, 7, 8)))
-static void
-add_metric(char *buf, size_t size, size_t *n, const char *name, const char *type,
-    const char *help, const char *fmt, ...)
-{
-	if (*n < size)
-		*n += (size_t)snprintf(buf + *n, size - *n, "# HELP %s %s\n# TYPE %s %s\n", name,
-		    help, name, type);
-	if (*n >= size)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	*n += (size_t)vsnprintf(buf + *n, size - *n, fmt, ap);
-	va_end(ap);
-}
-
-/*
- * Writes the node_exporter textfile: into FILE.tmp, then rename(2), so the
- * collector never reads half a file.  Warns once if that fails.
- */
-static void
-write_metrics(const struct announce_options *o, struct announce_runtime *r)
-{
-	if (o->metrics == NULL)
-		return;
-	char buf[4096];
-	size_t n = 0;
-	const char *sv = o->name;
-	enum announce_state now = current_state(r);
-	add_metric(buf, sizeof buf, &n, "hc_announce_state", "gauge",
-	    "1 for the state hc-announce is in.", "%s", "");
-	for (int s = 0; s < ST_COUNT && n < sizeof buf; s++)
-		n += (size_t)snprintf(buf + n, sizeof buf - n,
-		    "hc_announce_state{service=\"%s\",state=\"%s\"} %d\n", sv, state_names[s],
-		    s == (int)now);
-	add_metric(buf, sizeof buf, &n, "hc_announce_up", "gauge",
-	    "1 if the last status line was up.", "hc_announce_up{service=\"%s\"} %d\n", sv,
-	    r->health == ST_UP);
-	add_metric(buf, sizeof buf, &n, "hc_announce_announced", "gauge", "Prefixes announced.",
-	    "hc_announce_announced{service=\"%s\"} %zu\n", sv,
-	    r->applied.announce ? o->route.nprefixes : 0);
-	if (r->applied.announce)
-		add_metric(buf, sizeof buf, &n, "hc_announce_med", "gauge",
-		    "MED of the first prefix, while announced.",
-		    "hc_announce_med{service=\"%s\"} %lu\n", sv, (unsigned long)r->applied.med);
-	add_metric(buf, sizeof buf, &n, "hc_announce_transitions_total", "counter",
-	    "State changes since start.", "hc_announce_transitions_total{service=\"%s\"} %llu\n",
-	    sv, r->transitions);
-	add_metric(buf, sizeof buf, &n, "hc_announce_last_change_timestamp_seconds", "gauge",
-	    "When the state last changed.",
-	    "hc_announce_last_change_timestamp_seconds{service=\"%s\"} %lld.%03lld\n", sv,
-	    (long long)(r->last_change_wall / HC_NS_PER_S),
-	    (long long)(r->last_change_wall % HC_NS_PER_S / HC_NS_PER_MS));
-	if (r->have_latency)
-		add_metric(buf, sizeof buf, &n, "hc_announce_check_duration_seconds", "gauge",
-		    "How long the last check ran (ms= field).",
-		    "hc_announce_check_duration_seconds{service=\"%s\"} %lld.%06lld\n", sv,
-		    r->latency_us / 1000000, r->latency_us % 1000000);
-	char tmp[4200];
-	snprintf(tmp, sizeof tmp, "%s.tmp", o->metrics);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	bool ok = fd != -1 && n < sizeof buf && hc_write_all(fd, buf, n) == 0;
-	if (fd != -1 && close(fd) == -1)
-		ok = false;
-	if (ok && rename(tmp, o->metrics) == -1)
-		ok = false;
-	if (!ok && !r->metrics_failed)
-		hc_warn("cannot write metrics to %s (routes are not affected)", o->metrics);
-	if (!ok && fd != -1)
-		unlink(tmp);
-	r->metrics_failed = !ok;
-}
-
 /*
  * Brings the routers in line with the desired view: writes a command for
  * each prefix whose command changed, then logs the transition or change
@@ -162,10 +91,12 @@ apply(const struct announce_options *o, struct announce_runtime *r, const char *
 	bool changed = false;
 	for (size_t i = 0; i < c->nprefixes && !r->out_broken; i++) {
 		char cmd[COMMAND_MAX];
+		bool announce = v.announce;
 		if (!route_command(c, i, &v, cmd, sizeof cmd)) {
 			/* check_config proved every command fits; if not, withdraw, never die. */
 			struct route_view withdraw = { .announce = false };
 			(void)route_command(c, i, &withdraw, cmd, sizeof cmd);
+			announce = false;
 		}
 		if (strcmp(r->sent[i], cmd) == 0)
 			continue;
@@ -175,10 +106,17 @@ apply(const struct announce_options *o, struct announce_runtime *r, const char *
 			break;
 		}
 		memcpy(r->sent[i], cmd, sizeof cmd);
+		stats_command(&r->stats, announce);
 		changed = true;
 	}
 	struct route_view before = r->applied;
 	r->applied = v;
+	if (changed) {
+		bool by_checks = r->health != ST_UP && !r->maint && !r->draining && !r->stopped
+		    && (r->health == ST_STALE || r->health == ST_INVALID
+		    || r->stats.trouble_since != 0);
+		stats_routes(&r->stats, &before, &v, by_checks, r->health == ST_STALE);
+	}
 	enum announce_state now = current_state(r);
 	char what[96];
 	describe_view(&v, what, sizeof what);
@@ -198,8 +136,7 @@ apply(const struct announce_options *o, struct announce_runtime *r, const char *
 			    (unsigned long)v.med);
 		hc_logx("%s: %s: %s (%s)", o->name, state_names[now], what, reason);
 	}
-	if (changed || transition || r->have_latency)
-		write_metrics(o, r);
+	announce_metrics_write(o, r, state_names[now]);
 }
 
 /*
@@ -277,6 +214,7 @@ announce_line(const struct announce_options *o, struct announce_runtime *r, char
 		snprintf(text, sizeof text, "%.*s", (int)(len > 120 ? 120 : len), line);
 		why = hc_stream_parse(line, len, &st);
 	}
+	stats_line(&r->stats, why == NULL ? &st : NULL);
 	if (why != NULL) {
 		if (is_exabgp_ack(text))
 			snprintf(reason, sizeof reason, "malformed input: ExaBGP's '%s' on standard "
@@ -288,12 +226,6 @@ announce_line(const struct announce_options *o, struct announce_runtime *r, char
 		return;
 	}
 	bool was_up = r->health == ST_UP;
-	const char *ms = hc_status_get(&st, "ms");
-	long long us;
-	if (ms != NULL && hc_parse_fixed(ms, 3, 0, INT64_C(1000000000000), &us) == NULL) {
-		r->have_latency = true;
-		r->latency_us = us;
-	}
 	r->health = st.state == HC_STATE_UP ? ST_UP : ST_DOWN;
 	r->seen_up = r->seen_up || st.state == HC_STATE_UP;
 	if (st.state == HC_STATE_UP && o->med_field != NULL)
@@ -308,10 +240,10 @@ announce_start(const struct announce_options *o, struct announce_runtime *r,
 	*r = (struct announce_runtime){ .sink = sink, .health = ST_START, .shown = ST_START,
 	    .last_line = now, .last_change_wall = hc_wall_now(),
 	    .sent = hc_xcalloc(o->route.nprefixes, COMMAND_MAX) };
+	stats_init(&r->stats, r->last_change_wall);
 	hc_logx("%s: start: withdraw %zu prefix%s until an up line", o->name, o->route.nprefixes,
 	    o->route.nprefixes == 1 ? "" : "es");
 	apply(o, r, "start");
-	write_metrics(o, r);
 }
 
 void

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "announce.h"
+#include "announce-metrics.h"
 
 #define ANNOUNCE_NAME_MAX 64
 
@@ -39,6 +40,9 @@ enum announce_state {
 	ST_COUNT
 };
 
+/* "up", "maintenance", ...: a state's name in logs and metrics. */
+const char *announce_state_name(enum announce_state s);
+
 /* Where commands go: write returns 0, or -1 when the reader is gone. */
 struct announce_sink {
 	int (*write)(void *ctx, const char *line);
@@ -59,8 +63,7 @@ struct announce_runtime {
 	int64_t last_line, next_maint_check;
 	unsigned long long transitions;
 	int64_t last_change_wall;  /* ns since the epoch */
-	bool have_latency;
-	long long latency_us;
+	struct announce_stats stats;
 	bool out_broken, metrics_failed, maint_error;
 };
 

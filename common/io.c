@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +25,28 @@ hc_write_all(int fd, const void *buf, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+int
+hc_replace_file(const char *path, const void *buf, size_t n)
+{
+	size_t len = strlen(path);
+	char *tmp = hc_xmalloc(len + sizeof ".tmp");
+	memcpy(tmp, path, len);
+	memcpy(tmp + len, ".tmp", sizeof ".tmp");
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int r = fd == -1 ? -1 : hc_write_all(fd, buf, n);
+	if (fd != -1 && close(fd) == -1)
+		r = -1;
+	if (r == 0 && rename(tmp, path) == -1)
+		r = -1;
+	if (r == -1 && fd != -1) {
+		int saved = errno;
+		unlink(tmp);
+		errno = saved;
+	}
+	free(tmp);
+	return r;
 }
 
 int

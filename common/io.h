@@ -15,6 +15,14 @@ int hc_write_all(int fd, const void *buf, size_t n);
  */
 int hc_write_line(int fd, const char *line);
 
+/*
+ * Replaces the file at path with n bytes of buf, atomically: writes
+ * path.tmp, then rename(2)s it over path (a reader sees the old file or the
+ * new one, never half of one).  0, or -1 with errno; path.tmp is removed on
+ * failure.
+ */
+int hc_replace_file(const char *path, const void *buf, size_t n);
+
 /* Sets or clears O_NONBLOCK.  0, or -1 with errno. */
 int hc_set_nonblock(int fd, bool on);
 

@@ -31,7 +31,7 @@
  * the maintenance file (configurations with one), bit 5 lets the time pass
  * without a line (the record's line is skipped).
  */
-/* scripts/fuzz: cmd/announce-route.c cmd/announce-state.c */
+/* scripts/fuzz: cmd/announce-route.c cmd/announce-state.c cmd/announce-metrics.c */
 /* scripts/fuzz-flags: -close_fd_mask=2 */
 #include "config.h"
 

@@ -75,6 +75,10 @@ replay() {
 	replay dampen
 }
 
+@test "fuzz: the neighbors corpus replays through hc-neighbors' reading of ExaBGP's events" {
+	replay neighbors
+}
+
 @test "fuzz: a replay of no input fails" {
 	mkdir "$BATS_TEST_TMPDIR/empty"
 	run --separate-stderr "$HC_BUILDDIR/fuzz/replay-stream" "$BATS_TEST_TMPDIR/empty"
