@@ -106,23 +106,14 @@ struct effective_lists {
 };
 
 /*
- * The set-up child (hc_call_bounded): the effective host= and port= from
- * the connection string, else libpq's defaults (the service file, the PG*
- * variables, the built-in values).  PQconndefaults takes the service name
- * from PGSERVICE alone, so a service named in the connection string is set
- * there, in this child's environment only.
+ * The effective host= and port= from the connection string (parsed in
+ * given), else libpq's defaults (the service file, the PG* variables, the
+ * built-in values).
  */
-static int
-read_effective_lists(void *ctx, int fd)
+static void
+fill_effective_lists(const PQconninfoOption *given, struct effective_lists *r)
 {
-	const char *conninfo = ctx;
-	struct effective_lists r;
-	memset(&r, 0, sizeof r);
-	PQconninfoOption *given = conninfo != NULL && is_conninfo(conninfo)
-	    ? PQconninfoParse(conninfo, NULL) : NULL;
-	const char *service = option_value(given, "service");
-	if (service != NULL)
-		setenv("PGSERVICE", service, 1);
+	memset(r, 0, sizeof *r);
 	PQconninfoOption *defaults = PQconndefaults();
 	const char *host = option_value(given, "host"), *port = option_value(given, "port");
 	if (host == NULL)
@@ -131,12 +122,27 @@ read_effective_lists(void *ctx, int fd)
 		port = option_value(defaults, "port");
 	bool hostaddr = option_value(given, "hostaddr") != NULL ||
 	    option_value(defaults, "hostaddr") != NULL;
-	r.usable = defaults != NULL && host != NULL && port != NULL && !hostaddr &&
-	    strlen(host) < sizeof r.host && strlen(port) < sizeof r.port;
-	if (r.usable) {
-		memcpy(r.host, host, strlen(host) + 1);
-		memcpy(r.port, port, strlen(port) + 1);
+	r->usable = defaults != NULL && host != NULL && port != NULL && !hostaddr &&
+	    strlen(host) < sizeof r->host && strlen(port) < sizeof r->port;
+	if (r->usable) {
+		memcpy(r->host, host, strlen(host) + 1);
+		memcpy(r->port, port, strlen(port) + 1);
 	}
+	PQconninfoFree(defaults);
+}
+
+/*
+ * The child (hc_call_bounded) for a connection string that names a
+ * service: PQconndefaults takes the service name from PGSERVICE alone, so
+ * it is set there, in this child's environment only.
+ */
+static int
+read_service_lists(void *ctx, int fd)
+{
+	const PQconninfoOption *given = ctx;
+	struct effective_lists r;
+	setenv("PGSERVICE", option_value(given, "service"), 1);
+	fill_effective_lists(given, &r);
 	return hc_write_all(fd, &r, sizeof r) == 0 ? 0 : 1;
 }
 
@@ -176,10 +182,18 @@ pglag_target_load(struct pglag_target *t, const char *conninfo, hc_deadline dead
 {
 	*t = (struct pglag_target){ .conninfo = conninfo };
 	struct effective_lists *lists = hc_xmalloc(sizeof *lists);
-	size_t got;
-	enum hc_call_end end = hc_call_bounded(read_effective_lists, (void *)conninfo, lists,
-	    sizeof *lists, &got, deadline);
-	if (end != HC_CALL_REPLIED || got != sizeof *lists) {
+	PQconninfoOption *given = conninfo != NULL && is_conninfo(conninfo)
+	    ? PQconninfoParse(conninfo, NULL) : NULL;
+	bool read = true;
+	if (option_value(given, "service") != NULL) {
+		size_t got;
+		read = hc_call_bounded(read_service_lists, given, lists, sizeof *lists, &got,
+		    deadline) == HC_CALL_REPLIED && got == sizeof *lists;
+	} else {
+		fill_effective_lists(given, lists);
+	}
+	PQconninfoFree(given);
+	if (!read) {
 		free(lists);
 		return false;
 	}

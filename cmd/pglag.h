@@ -81,9 +81,10 @@ struct pglag_target {
 };
 
 /*
- * Reads the target in a child killed at the deadline (PQconndefaults takes
- * a service name from the environment alone: the child sets it in its own).
- * false when the child did not answer in time.
+ * Reads the target.  PQconndefaults takes a service name from the
+ * environment alone, so when the connection string names a service the
+ * target is read in a child killed at the deadline, which sets PGSERVICE
+ * in its own environment; false when it did not answer in time.
  */
 bool pglag_target_load(struct pglag_target *t, const char *conninfo, hc_deadline deadline);
 void pglag_target_free(struct pglag_target *t);
