@@ -4,13 +4,15 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
 
-#include "io.h"
 #include "child.h"
+#include "io.h"
+#include "parse.h"
 
 extern char **environ;
 
@@ -99,4 +101,98 @@ hc_become_subreaper(void)
 #if defined(__linux__) && defined(PR_SET_CHILD_SUBREAPER)
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 #endif
+}
+
+/*
+ * Reads the child's reply into buf (size bytes at most; more is read and
+ * dropped) until its end.  1 at the end of the reply, 0 at the deadline,
+ * -1 on a read error.
+ */
+static int
+read_reply(int fd, char *buf, size_t size, size_t *got, hc_deadline deadline)
+{
+	char excess[256];
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int r = hc_poll(&pfd, 1, deadline);
+		if (r == 0)
+			return 0;
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		ssize_t n = *got < size ? read(fd, buf + *got, size - *got)
+		    : read(fd, excess, sizeof excess);
+		if (n == 0)
+			return 1;
+		if (n < 0 && errno != EINTR && errno != EAGAIN)
+			return -1;
+		if (n > 0 && *got < size)
+			*got += (size_t)n;
+	}
+}
+
+/*
+ * Waits for pid to exit until the deadline.  true with its wait status
+ * (0 when something else reaped it), false when it still runs.  It closed
+ * its reply, so this is the time between closing its files and exiting.
+ */
+static bool
+wait_exit(pid_t pid, hc_deadline deadline, int *wstatus)
+{
+	for (;;) {
+		pid_t r = waitpid(pid, wstatus, WNOHANG);
+		if (r == pid)
+			return true;
+		if (r == -1 && errno == ECHILD) {
+			*wstatus = 0;
+			return true;
+		}
+		if (r == -1 && errno != EINTR)
+			return false;
+		if (hc_deadline_passed(deadline))
+			return false;
+		(void)hc_poll(NULL, 0, hc_deadline_min(deadline, hc_deadline_in(HC_NS_PER_MS)));
+	}
+}
+
+/* Kills pid and reaps it, through signals. */
+static void
+kill_and_reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		;
+}
+
+enum hc_call_end
+hc_call_bounded(int (*fn)(void *ctx, int reply_fd), void *ctx, void *reply, size_t size,
+    size_t *got, hc_deadline deadline)
+{
+	*got = 0;
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return HC_CALL_FAILED;
+	pid_t pid = fork();
+	if (pid == -1) {
+		int err = errno;
+		close(fds[0]);
+		close(fds[1]);
+		errno = err;
+		return HC_CALL_FAILED;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		_exit(fn(ctx, fds[1]));
+	}
+	close(fds[1]);
+	int ended = read_reply(fds[0], reply, size, got, deadline);
+	close(fds[0]);
+	int wstatus = 0;
+	if (ended != 1 || !wait_exit(pid, deadline, &wstatus)) {
+		kill_and_reap(pid);
+		return ended == -1 ? HC_CALL_DIED : HC_CALL_LATE;
+	}
+	return WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 ? HC_CALL_REPLIED : HC_CALL_DIED;
 }

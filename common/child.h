@@ -3,7 +3,10 @@
 #define HC_CHILD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
+
+#include "clock.h"
 
 struct hc_child {
 	pid_t pid;    /* also its process group id */
@@ -32,5 +35,27 @@ bool hc_group_signal(pid_t pgid, int sig);
  * reaped instead of piling up under a pid 1 that may not reap.  No-op elsewhere.
  */
 void hc_become_subreaper(void);
+
+/* How a bounded call ended (hc_call_bounded). */
+enum hc_call_end {
+	HC_CALL_REPLIED,  /* the child closed its reply and exited 0 */
+	HC_CALL_LATE,     /* the deadline came first: the child was killed */
+	HC_CALL_DIED,     /* the child exited non-zero or was killed by a signal */
+	HC_CALL_FAILED,   /* no child: pipe or fork failed (errno says why) */
+};
+
+/*
+ * Runs fn in a forked child, for work that cannot be interrupted or bounded
+ * in-process (getaddrinfo, PQcancel).  The child calls fn(ctx, reply_fd),
+ * writes its reply on reply_fd and _exits with fn's return value.  The
+ * parent reads the reply into reply (at most size bytes; the rest is
+ * discarded) until the child closes it, waits for its exit, and kills it
+ * (SIGKILL) when the deadline comes first; the child is always reaped, and
+ * signals that interrupt the wait are waited through.  *got is the number of
+ * bytes read, which may be a partial reply unless the call ends
+ * HC_CALL_REPLIED.
+ */
+enum hc_call_end hc_call_bounded(int (*fn)(void *ctx, int reply_fd), void *ctx, void *reply,
+    size_t size, size_t *got, hc_deadline deadline);
 
 #endif

@@ -3,12 +3,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "child.h"
 #include "hc.h"
 #include "io.h"
 #include "resolve.h"
@@ -65,94 +63,50 @@ gai_reason(int gai_error, int sys_errno)
 	}
 }
 
-/* The lookup child: resolves, writes one lookup_reply, exits. */
-static noreturn void
-lookup_child(int fd, const char *host, const char *port, int family)
+/* What the lookup child is asked. */
+struct lookup {
+	const char *host;
+	const char *port;
+	int family;
+};
+
+/* The lookup child (hc_call_bounded): resolves, writes one lookup_reply. */
+static int
+lookup_child(void *ctx, int fd)
 {
+	const struct lookup *q = ctx;
 	struct lookup_reply reply;
 	struct addrinfo hints, *res = NULL;
 	memset(&reply, 0, sizeof reply);
-	fill_hints(&hints, family, 0);
-	reply.gai_error = getaddrinfo(host, port, &hints, &res);
+	fill_hints(&hints, q->family, 0);
+	reply.gai_error = getaddrinfo(q->host, q->port, &hints, &res);
 	reply.sys_errno = errno;
 	if (reply.gai_error == 0) {
 		reply.count = copy_results(res, reply.addrs, HC_RESOLVE_MAX);
 		freeaddrinfo(res);
 	}
-	_exit(hc_write_all(fd, &reply, sizeof reply) == 0 ? 0 : 1);
+	return hc_write_all(fd, &reply, sizeof reply) == 0 ? 0 : 1;
 }
 
-size_t
-hc_resolve(const char *host, uint16_t port, int family, hc_deadline deadline,
-    struct hc_sockaddr *out, size_t max, const char **why)
+/* Looks host up in a child killed at the deadline.  The addresses, or 0 and *why. */
+static size_t
+lookup_bounded(const struct lookup *q, hc_deadline deadline, struct hc_sockaddr *out,
+    size_t max, const char **why)
 {
-	char portstr[8];
-	struct addrinfo hints, *res = NULL;
-	snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
-	if (max > HC_RESOLVE_MAX)
-		max = HC_RESOLVE_MAX;
-
-	fill_hints(&hints, family, AI_NUMERICHOST);
-	int r = getaddrinfo(host, portstr, &hints, &res);
-	if (r == 0) {
-		size_t n = copy_results(res, out, max);
-		freeaddrinfo(res);
-		return n;
-	}
-	struct in6_addr any;
-	if (inet_pton(AF_INET, host, &any) == 1 || inet_pton(AF_INET6, host, &any) == 1) {
-		*why = "address of the wrong family";
-		return 0;
-	}
-
-	int fds[2];
-	if (pipe(fds) == -1) {
-		*why = "cannot create a pipe for the name lookup";
-		return 0;
-	}
-	pid_t pid = fork();
-	if (pid == -1) {
-		close(fds[0]);
-		close(fds[1]);
+	struct lookup_reply reply;
+	size_t got;
+	switch (hc_call_bounded(lookup_child, (void *)q, &reply, sizeof reply, &got, deadline)) {
+	case HC_CALL_FAILED:
 		*why = "cannot fork for the name lookup";
 		return 0;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		lookup_child(fds[1], host, portstr, family);
-	}
-	close(fds[1]);
-
-	struct lookup_reply reply;
-	size_t got = 0;
-	bool timed_out = false;
-	while (got < sizeof reply) {
-		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-		int pr = hc_poll(&pfd, 1, deadline);
-		if (pr == 0) {
-			timed_out = true;
-			break;
-		}
-		if (pr < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		ssize_t n = read(fds[0], (char *)&reply + got, sizeof reply - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fds[0]);
-	if (got < sizeof reply)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-		;
-	if (timed_out) {
+	case HC_CALL_LATE:
 		*why = "name lookup timed out";
 		return 0;
+	case HC_CALL_DIED:
+		*why = "name lookup failed";
+		return 0;
+	case HC_CALL_REPLIED:
+		break;
 	}
 	if (got < sizeof reply) {
 		*why = "name lookup failed";
@@ -169,6 +123,30 @@ hc_resolve(const char *host, uint16_t port, int family, hc_deadline deadline,
 	size_t n = reply.count < max ? reply.count : max;
 	memcpy(out, reply.addrs, n * sizeof out[0]);
 	return n;
+}
+
+size_t
+hc_resolve(const char *host, uint16_t port, int family, hc_deadline deadline,
+    struct hc_sockaddr *out, size_t max, const char **why)
+{
+	char portstr[8];
+	struct addrinfo hints, *res = NULL;
+	snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
+	if (max > HC_RESOLVE_MAX)
+		max = HC_RESOLVE_MAX;
+
+	fill_hints(&hints, family, AI_NUMERICHOST);
+	if (getaddrinfo(host, portstr, &hints, &res) == 0) {
+		size_t n = copy_results(res, out, max);
+		freeaddrinfo(res);
+		return n;
+	}
+	struct in6_addr any;
+	if (inet_pton(AF_INET, host, &any) == 1 || inet_pton(AF_INET6, host, &any) == 1) {
+		*why = "address of the wrong family";
+		return 0;
+	}
+	return lookup_bounded(&(struct lookup){ host, portstr, family }, deadline, out, max, why);
 }
 
 void

@@ -85,6 +85,35 @@ ci() {
 	echo "host=127.0.0.1 port=$1 user=${2:-hc_monitor} dbname=postgres"
 }
 
+# resident_agrees STATUS GLOB ARGS...: hc-pglag ARGS run resident, three runs
+# of hc-loop --resident, gives at each run the verdict of a fresh run: status
+# STATUS (rc= in the stream) and a -v line that matches GLOB.
+resident_agrees() {
+	local want=$1 glob=$2 state=down line n=0
+	shift 2
+	((want == 0)) && state=up
+	run --separate-stderr hc-loop --resident -n 3 -i 100ms -t 10s -- hc-pglag -v "$@" </dev/null
+	echo "resident: status $status; output: $output; stderr: $stderr"
+	while IFS= read -r line; do
+		[[ $line =~ ^$state\ rc=$want\  ]] || return 1
+		n=$((n + 1))
+	done <<<"$output"
+	((n == 3)) || return 1
+	n=0
+	while IFS= read -r line; do
+		[[ $line == hc-pglag:* ]] || continue
+		# shellcheck disable=SC2053 # GLOB is a pattern
+		[[ $line == $glob ]] || return 1
+		n=$((n + 1))
+	done <<<"$stderr"
+	((n == 3))
+}
+
+# fields_to_full ARGS...: hc-pglag with its standard output on /dev/full (ENOSPC).
+fields_to_full() {
+	hc-pglag "$@" >/dev/full
+}
+
 # is_down ARGS...: hc-pglag says down.
 is_down() {
 	! hc-pglag "$@"
@@ -137,6 +166,17 @@ lock_wal_receiver_view() {
 	assert_success
 	assert_output ""
 	[[ -z $stderr ]]
+	resident_agrees 0 "hc-pglag: 127.0.0.1:$port_r up in * ms: streaming replica; time lag 0.000 s, *" \
+		"$(ci "$port_r")"
+}
+
+@test "hc-pglag: a failed write of --fields does not change the verdict" {
+	caught_up
+	run --separate-stderr fields_to_full -f "$(ci "$port_r")"
+	echo "$stderr"
+	assert_success
+	run --separate-stderr fields_to_full -f "$(ci "$port_p")"
+	assert_failure 1
 }
 
 @test "hc-pglag: under hc-loop, -f carries the lag down the status stream" {
@@ -149,6 +189,10 @@ lock_wal_receiver_view() {
 	echo "output: $output; stderr: $stderr"
 	assert_success
 	[[ $output =~ ^up\ .*role=replica\ lag_s=0\.000\ lag_bytes=0\ silence_s=[0-9.]+\ receiver=streaming$ ]]
+	run --separate-stderr hc-loop --resident -n 2 -t 5s -i 100ms -- hc-pglag -f "$(ci "$port_r")" </dev/null
+	echo "output: $output; stderr: $stderr"
+	assert_success
+	[[ $(grep -cE '^up .*role=replica lag_s=0\.000 lag_bytes=0 silence_s=[0-9.]+ receiver=streaming$' <<<"$output") == 2 ]]
 }
 
 @test "hc-pglag: a caught-up replica stays up while the primary is idle far longer than --max-lag" {
@@ -180,7 +224,7 @@ lock_wal_receiver_view() {
 	caught_up
 	echo "p hc-writer" >>"$PGT/sessions"
 	PGAPPNAME=hc-writer start_bg writer "$PG_BIN/psql" -X -q -h "$PGT/sock" -p "$port_p" -U postgres -d postgres -c \
-		'DO $$ BEGIN FOR i IN 1..200 LOOP INSERT INTO t SELECT -1 FROM generate_series(1, 200);
+		'DO $$ BEGIN FOR i IN 1..1000 LOOP INSERT INTO t SELECT -1 FROM generate_series(1, 200);
 			COMMIT; PERFORM pg_sleep(0.02); END LOOP; END $$'
 	local before after n
 	wait_until 10 pg_is r "SELECT count(*) >= 400 FROM t WHERE x = -1" t
@@ -201,10 +245,14 @@ lock_wal_receiver_view() {
 	pause_replay
 	run --separate-stderr hc-pglag -v "$(ci "$port_r")"
 	assert_failure 1
-	[[ $stderr == *" down: WAL replay is paused (after "*"); time lag "*", receiver streaming, "*", replay paused" ]]
+	[[ $stderr == *" down: WAL replay is paused; time lag "*", receiver streaming, "*", replay paused (after "*" ms)" ]]
 	run --separate-stderr hc-pglag -v --allow-paused "$(ci "$port_r")"
 	assert_success
 	[[ $stderr == *" up in "*": replay paused, allowed by --allow-paused; "* ]]
+	resident_agrees 1 "* down: WAL replay is paused; time lag *, replay paused (after * ms)" "$(ci "$port_r")"
+	# The time lag grows while replay is paused: --max-lag 1h keeps this run about the pause.
+	resident_agrees 0 "* up in *: replay paused, allowed by --allow-paused; *" --allow-paused \
+		--max-lag 1h "$(ci "$port_r")"
 }
 
 @test "hc-pglag: byte lag over --max-bytes is down (replay paused while the primary writes)" {
@@ -214,11 +262,14 @@ lock_wal_receiver_view() {
 	wait_until 10 pg_is r "SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) > 65536" t
 	run --separate-stderr hc-pglag -v -f --allow-paused --max-lag 1h --max-bytes 64kB "$(ci "$port_r")"
 	assert_failure 1
-	[[ $stderr =~ down:\ byte\ lag\ [0-9]+\ over\ --max-bytes\ 65536\ \(after\ [0-9.]+\ ms,\ re-checked\) ]]
+	[[ $stderr =~ down:\ byte\ lag\ [0-9]+\ over\ --max-bytes\ 65536,\ re-checked\;\ .*\ \(after\ [0-9.]+\ ms\)$ ]]
 	[[ $output =~ lag_bytes=([0-9]+) ]]
 	((BASH_REMATCH[1] > 65536))
+	resident_agrees 1 "* down: byte lag * over --max-bytes 65536, re-checked; *" \
+		--allow-paused --max-lag 1h --max-bytes 64kB "$(ci "$port_r")"
 	run hc-pglag --allow-paused --max-lag 1h --max-bytes 16MB "$(ci "$port_r")"
 	assert_success
+	resident_agrees 0 "* up in *" --allow-paused --max-lag 1h --max-bytes 16MB "$(ci "$port_r")"
 	pg_sql r "SELECT pg_wal_replay_resume()"
 	wait_until 20 hc-pglag --max-bytes 64kB "$(ci "$port_r")"
 }
@@ -238,8 +289,11 @@ lock_wal_receiver_view() {
 	wait_until 10 is_down --allow-paused --max-lag 3s "$(ci "$port_r")"
 	(($(now_us) - t0 >= 3000000))
 	run --separate-stderr hc-pglag -v --allow-paused --max-lag 3s "$(ci "$port_r")"
+	echo "$stderr"
 	assert_failure 1
-	[[ $stderr =~ down:\ time\ lag\ [3-9]\.[0-9]{3}\ s\ over\ --max-lag\ 3\.000\ s\ \(after\ [0-9.]+\ ms,\ re-checked\)\;\ time\ lag ]]
+	[[ $stderr =~ down:\ time\ lag\ ([3-9]|[1-9][0-9]+)\.[0-9]{3}\ s\ over\ --max-lag\ 3\.000\ s,\ re-checked\;\ time\ lag\ .*\ \(after\ [0-9.]+\ ms\)$ ]]
+	resident_agrees 1 "* down: time lag * s over --max-lag 3.000 s, re-checked; time lag *" \
+		--allow-paused --max-lag 3s "$(ci "$port_r")"
 }
 
 @test "hc-pglag: a replica whose primary stopped is down at once, while receive - replay says 0" {
@@ -250,6 +304,7 @@ lock_wal_receiver_view() {
 	assert_failure 1
 	[[ $stderr =~ down:\ (no\ WAL\ receiver:\ the\ replica\ is\ not\ connected\ to\ its\ primary|the\ WAL\ receiver\ is\ [a-z]+,\ not\ streaming) ]]
 	[[ $(pg_sql r "SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())") == 0 ]]
+	resident_agrees 1 "* down: *WAL receiver*" "$(ci "$port_r")"
 	pg_start p
 	wait_until 30 hc-pglag "$(ci "$port_r")"
 }
@@ -289,7 +344,9 @@ lock_wal_receiver_view() {
 	wait_until 5 is_down --max-silence 50ms "$(ci "$port_r")"
 	run --separate-stderr hc-pglag -v --max-silence 50ms "$(ci "$port_r")"
 	assert_failure 1
-	[[ $stderr == *" down: nothing received from the primary for "*" s (limit 0.050 s) (after "* ]]
+	[[ $stderr == *" down: nothing received from the primary for "*" s (limit 0.050 s); "*" (after "* ]]
+	resident_agrees 1 "* down: nothing received from the primary for * s (limit 0.050 s); *" \
+		--max-silence 50ms "$(ci "$port_r")"
 	# wal_receiver_timeout = 0: an idle link never speaks, so silence is not checked.
 	echo "r wal_receiver_timeout" >>"$PGT/settings"
 	pg_sql r "ALTER SYSTEM SET wal_receiver_timeout = 0" && pg_sql r "SELECT pg_reload_conf()" >/dev/null
@@ -297,16 +354,21 @@ lock_wal_receiver_view() {
 	run --separate-stderr hc-pglag -v "$(ci "$port_r")"
 	assert_success
 	[[ $stderr == *", silence "*" s (not checked)" ]]
+	resident_agrees 0 "*, silence * s (not checked)" "$(ci "$port_r")"
 }
 
 @test "hc-pglag: a primary is down; --allow-primary counts it up" {
 	run --separate-stderr hc-pglag -v -f "$(ci "$port_p")"
 	assert_failure 1
 	assert_output "role=primary"
-	[[ $stderr == "hc-pglag: 127.0.0.1:$port_p down: not a replica: the server is not in recovery (a primary, or a promoted replica) (after "*" ms); role primary" ]]
+	[[ $stderr == "hc-pglag: 127.0.0.1:$port_p down: not a replica: the server is not in recovery (a primary, or a promoted replica); role primary (after "*" ms)" ]]
 	run --separate-stderr hc-pglag -v --allow-primary "$(ci "$port_p")"
 	assert_success
 	[[ $stderr == *" up in "*": not in recovery (a primary), allowed by --allow-primary; role primary" ]]
+	resident_agrees 1 "hc-pglag: 127.0.0.1:$port_p down: not a replica: *; role primary (after * ms)" \
+		"$(ci "$port_p")"
+	resident_agrees 0 "* up in *: not in recovery (a primary), allowed by --allow-primary; role primary" \
+		--allow-primary "$(ci "$port_p")"
 }
 
 @test "hc-pglag: a promoted replica is down; --allow-primary counts it up" {
@@ -328,6 +390,8 @@ lock_wal_receiver_view() {
 	run --separate-stderr hc-pglag -v --allow-primary "$(ci "$port_s" hc_slow)"
 	assert_failure 1
 	[[ $stderr == *" down: query failed: canceling statement due to statement timeout (SQLSTATE 57014) (after "* ]]
+	resident_agrees 1 "* down: query failed: canceling statement due to statement timeout (SQLSTATE 57014) (after *" \
+		--allow-primary "$(ci "$port_s" hc_slow)"
 }
 
 @test "hc-pglag: a query that hangs is down at the deadline and cancelled on the server" {
@@ -346,6 +410,9 @@ lock_wal_receiver_view() {
 	wait_until 3 pg_is s "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hc-pglag'" 0
 	[[ $(pg_sql s "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hc-lock'") == 1 ]]
 	grep -q 'canceling statement due to user request' "$PGT/s.log"
+	resident_agrees 1 "* down: the query got no answer before the deadline (cancelled) (after *" \
+		--allow-primary -t 800ms "$(ci "$port_s")"
+	wait_until 3 pg_is s "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hc-pglag'" 0
 }
 
 @test "hc-pglag: a cancel request the server does not take cannot hold the check past its deadline" {
@@ -366,6 +433,21 @@ lock_wal_receiver_view() {
 	((took < 2200))
 }
 
+@test "hc-pglag: resident, a cancel request the server does not take cannot hold the run past its deadline" {
+	spare_promoted
+	lock_wal_receiver_view
+	local pid rc=0
+	start_bg loop hc-loop --resident -n 1 -t 10s -- hc-pglag -v --allow-primary -t 1500ms "$(ci "$port_s")" </dev/null
+	pid=$(<"$BATS_TEST_TMPDIR/loop.pid")
+	wait_until 5 pg_is s "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hc-pglag'" 1
+	sigstop "$(pg_pid s)"
+	wait "$pid" || rc=$?
+	cat "$BATS_TEST_TMPDIR/loop.out" "$BATS_TEST_TMPDIR/loop.err"
+	((rc == 1))
+	[[ $(<"$BATS_TEST_TMPDIR/loop.out") =~ ^down\ rc=1\  ]]
+	[[ $(<"$BATS_TEST_TMPDIR/loop.err") == *" down: the query got no answer before the deadline (not cancelled: the server did not take the cancel request before the deadline) (after 1"*" ms)" ]]
+}
+
 @test "hc-pglag: a hung server (postmaster stopped) is down at the deadline" {
 	sigstop "$(pg_pid r)"
 	local t0 took
@@ -375,6 +457,8 @@ lock_wal_receiver_view() {
 	assert_failure 1
 	[[ $stderr == *" down: no answer before the deadline: the server accepted the connection but did not answer (after "* ]]
 	((took >= 450 && took < 1200))
+	resident_agrees 1 "* down: no answer before the deadline: the server accepted the connection but did not answer (after *" \
+		-t 500ms "$(ci "$port_r")"
 }
 
 @test "hc-pglag: connection refused is down at once" {
@@ -384,6 +468,7 @@ lock_wal_receiver_view() {
 	((status == 1 && elapsed < 1000))
 	run --separate-stderr hc-pglag -v "$(ci "$p")"
 	[[ $stderr == "hc-pglag: 127.0.0.1:$p down: cannot connect: Connection refused (after "*" ms)" ]]
+	resident_agrees 1 "hc-pglag: 127.0.0.1:$p down: cannot connect: Connection refused (after * ms)" "$(ci "$p")"
 }
 
 @test "hc-pglag: a failed password authentication is down with the server's reason" {
@@ -393,12 +478,16 @@ lock_wal_receiver_view() {
 	PGPASSFILE=/dev/null run --separate-stderr hc-pglag -v "$(ci "$port_r")"
 	assert_failure 1
 	[[ $stderr == *" down: cannot connect: fe_sendauth: no password supplied (after "* ]]
+	resident_agrees 1 "* down: cannot connect: FATAL: password authentication failed for user \"hc_wrong\"; *" \
+		"$(ci "$port_r" hc_wrong)"
 }
 
 @test "hc-pglag: a role without pg_monitor is down, naming the grant it needs" {
 	run --separate-stderr hc-pglag -v "$(ci "$port_r" hc_plain)"
 	assert_failure 1
-	[[ $stderr == *" down: the role cannot read pg_stat_wal_receiver: grant it pg_monitor (after "* ]]
+	[[ $stderr == *" down: the role cannot read pg_stat_wal_receiver: grant it pg_monitor; "*" (after "* ]]
+	resident_agrees 1 "* down: the role cannot read pg_stat_wal_receiver: grant it pg_monitor; *" \
+		"$(ci "$port_r" hc_plain)"
 }
 
 @test "hc-pglag: a server still starting up is down with its own reason" {
@@ -413,10 +502,11 @@ lock_wal_receiver_view() {
 	pg_as_owner "$PG_BIN/pg_ctl" -D "$PGT/starting" -l "$PGT/starting.log" -W start >/dev/null 3>&-
 	wait_until 20 grep -q 'entering standby mode' "$PGT/starting.log"
 	run --separate-stderr hc-pglag -v "$(ci "$port_starting")"
-	pg_stop starting immediate
 	assert_failure 1
 	[[ $stderr == *" down: cannot connect: FATAL: the database system is "*"; DETAIL: "* ||
 		$stderr == *" down: cannot connect: FATAL: the database system is starting up (after"* ]]
+	resident_agrees 1 "* down: cannot connect: FATAL: the database system is *" "$(ci "$port_starting")"
+	pg_stop starting immediate
 }
 
 @test "hc-pglag: a server shutting down is down with its own reason" {
@@ -426,19 +516,122 @@ lock_wal_receiver_view() {
 	pg_as_owner "$PG_BIN/pg_ctl" -D "$PGT/s" -m smart -W stop >/dev/null
 	wait_until 10 is_down --allow-primary "$(ci "$port_s")"
 	run --separate-stderr hc-pglag -v --allow-primary "$(ci "$port_s")"
-	pg_stop s fast
 	assert_failure 1
 	[[ $stderr == *" down: cannot connect: FATAL: the database system is shutting down (after "* ]]
+	resident_agrees 1 "* down: cannot connect: FATAL: the database system is shutting down (after *" \
+		--allow-primary "$(ci "$port_s")"
+	pg_stop s fast
 }
 
 @test "hc-pglag: host names are resolved within the deadline" {
 	run --separate-stderr hc-pglag -v "host=localhost port=$port_r user=hc_monitor dbname=postgres"
 	assert_success
 	[[ $stderr == "hc-pglag: localhost:$port_r (127.0.0.1) up in "* ]]
+	resident_agrees 0 "hc-pglag: localhost:$port_r (127.0.0.1) up in *" \
+		"host=localhost port=$port_r user=hc_monitor dbname=postgres"
 	elapsed_ms hc-pglag -t 1s "host=no-such-host.invalid port=$port_r user=hc_monitor"
 	((status == 1 && elapsed < 1500))
 	run --separate-stderr hc-pglag -v -t 1s "host=no-such-host.invalid port=$port_r user=hc_monitor"
 	[[ $stderr =~ down:\ cannot\ resolve\ \'no-such-host\.invalid\':\ (name\ not\ found|name\ lookup\ timed\ out|name\ lookup\ failed) ]]
+}
+
+@test "hc-pglag: with host=a,b a lookup of a that hangs leaves b its share of the deadline" {
+	require_root_netns
+	command -v unshare >/dev/null || skip "needs unshare"
+	# In its own network and mount namespaces: a.hc.test goes to a DNS server
+	# on 127.0.0.1:53 that never answers, b.hc.test is in a private /etc/hosts,
+	# and 127.0.0.1:$port_r is forwarded to r's socket in $PGT/sock.
+	local tmp=$BATS_TEST_TMPDIR
+	printf 'nameserver 127.0.0.1\noptions timeout:5 attempts:2\n' >"$tmp/resolv.conf"
+	printf '127.0.0.1 localhost\n127.0.0.1 b.hc.test\n' >"$tmp/hosts"
+	run --separate-stderr unshare -nm sh -c '
+		ip link set lo up && mount --bind "$1/resolv.conf" /etc/resolv.conf &&
+			mount --bind "$1/hosts" /etc/hosts || exit 9
+		python3 -c "
+import socket, sys, threading
+dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+dns.bind((\"127.0.0.1\", 53))
+ls = socket.socket()
+ls.bind((\"127.0.0.1\", int(sys.argv[2])))
+ls.listen(8)
+def pump(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    try:
+        b.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+open(sys.argv[1] + \"/ready\", \"w\").close()
+while True:
+    c, _ = ls.accept()
+    u = socket.socket(socket.AF_UNIX)
+    u.connect(sys.argv[3])
+    threading.Thread(target=pump, args=(c, u), daemon=True).start()
+    threading.Thread(target=pump, args=(u, c), daemon=True).start()
+" "$1" "$2" "$3" & helper=$!
+		i=0
+		while [ ! -e "$1/ready" ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i + 1)); done
+		"$4" -v -t 3s "host=a.hc.test,b.hc.test port=$2 user=hc_monitor dbname=postgres"
+		rc=$?
+		kill $helper
+		exit $rc' sh "$tmp" "$port_r" "$PGT/sock/.s.PGSQL.$port_r" "$HC_BUILDDIR/hc-pglag"
+	echo "status $status: $stderr"
+	assert_success
+	[[ $stderr == "hc-pglag: b.hc.test:$port_r (127.0.0.1) up in "*": streaming replica; "* ]]
+}
+
+# lines_at_least FILE REGEX N: FILE has N lines or more that match REGEX (for wait_until).
+lines_at_least() {
+	(($(grep -cE "$2" "$1") >= $3))
+}
+
+@test "hc-pglag --keep-connection: resident, the connection is kept; one the server ends is one down run, then up again" {
+	caught_up
+	local out=$BATS_TEST_TMPDIR/loop.out err=$BATS_TEST_TMPDIR/loop.err loop pid ups
+	start_bg loop hc-loop --resident -i 250ms -t 5s -- \
+		hc-pglag -v --keep-connection --max-lag 1h "$(ci "$port_r")" </dev/null
+	loop=$(<"$BATS_TEST_TMPDIR/loop.pid")
+	wait_until 20 lines_at_least "$out" '^up ' 3
+	# The runs so far used one connection: one backend, there between runs too.
+	pid=$(pg_sql r "SELECT pid FROM pg_stat_activity WHERE application_name = 'hc-pglag'")
+	[[ $pid =~ ^[0-9]+$ ]]
+	ups=$(grep -c '^up ' "$out")
+	wait_until 10 lines_at_least "$out" '^up ' $((ups + 2))
+	[[ $(pg_sql r "SELECT pid FROM pg_stat_activity WHERE application_name = 'hc-pglag'") == "$pid" ]]
+	pg_sql r "SELECT pg_terminate_backend($pid)" >/dev/null
+	wait_until 20 lines_at_least "$out" '^down ' 1
+	ups=$(grep -c '^up ' "$out")
+	wait_until 20 lines_at_least "$out" '^up ' $((ups + 2))
+	local new
+	new=$(pg_sql r "SELECT pid FROM pg_stat_activity WHERE application_name = 'hc-pglag'")
+	kill -TERM "$loop"
+	wait_until 10 bash -c '! kill -0 "$1" 2>/dev/null' sh "$loop"
+	cat "$out" "$err"
+	# up... then exactly one down, then up again, on a new connection.
+	[[ $(cut -d' ' -f1 "$out" | tr '\n' ' ') =~ ^(up\ )+down\ (up\ )+$ ]]
+	grep -Eq ' down: (query failed: terminating connection due to administrator command|connection lost|cannot send the query)' "$err"
+	[[ $new =~ ^[0-9]+$ && $new != "$pid" ]]
+}
+
+@test "hc-pglag: resident without --keep-connection, every run has a new connection" {
+	caught_up
+	local log_before
+	pg_sql r "ALTER SYSTEM SET log_connections = on" >/dev/null
+	echo "r log_connections" >>"$PGT/settings"
+	pg_sql r "SELECT pg_reload_conf()" >/dev/null
+	wait_until 5 pg_is r "SHOW log_connections" on
+	log_before=$(grep -c 'application_name=hc-pglag' "$PGT/r.log" || true)
+	run --separate-stderr hc-loop --resident -n 3 -i 100ms -t 5s -- hc-pglag "$(ci "$port_r")" </dev/null
+	assert_success
+	[[ $(grep -c '^up ' <<<"$output") == 3 ]]
+	wait_until 5 test "$(grep -c 'application_name=hc-pglag' "$PGT/r.log")" -ge $((log_before + 3))
+	wait_until 5 pg_is r "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hc-pglag'" 0
 }
 
 @test "hc-pglag: the service file, PG* variables, URIs and the password file all connect" {
