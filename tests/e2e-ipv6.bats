@@ -42,7 +42,7 @@ route_from() {
 	# The IPv4 session carried the IPv6 route without a NOTIFICATION: it is
 	# still Established, and BIRD logged no error for it.
 	lab_session_up 2
-	! grep -q "Error" "$LAB_DIR/bird.log"
+	run ! grep -q "Error" "$LAB_DIR/bird.log"
 	# Flows spread over both hosts (the router hashes on L4).
 	local seen=" "
 	for _ in $(seq 1 30); do
