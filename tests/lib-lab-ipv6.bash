@@ -77,7 +77,7 @@ handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.
 Server((sys.argv[1], 80), handler).serve_forever()
 ' "$LAB_VIP6" "$dir" 3>&- >"$LAB_DIR/www6-$i.log" 2>&1 &
 	echo "$!" >"$LAB_DIR/www6-$i.pid"
-	wait_until 10 ip netns exec "$(lab_ns "h$i")" "$HC_BUILDDIR/hc-tcp" -t 200ms "$LAB_VIP6" 80
+	wait_until 30 ip netns exec "$(lab_ns "h$i")" "$HC_BUILDDIR/hc-tcp" -t 2s "$LAB_VIP6" 80
 }
 
 # lab_service6_stop I: kills host I's IPv6 HTTP server by PID.
@@ -103,10 +103,8 @@ lab_nexthops6_are() {
 	[[ $got == "$want" ]]
 }
 
-# lab_client6_get: one HTTP request from the client to [VIP6]; prints the body.
+# lab_client6_get: one HTTP request from the client to [VIP6]; prints the
+# body (curl, so that a request stays cheap on a busy machine).
 lab_client6_get() {
-	ip netns exec "$(lab_ns c)" python3 - "$LAB_VIP6" <<'PY'
-import sys, urllib.request
-print(urllib.request.urlopen("http://[%s]/" % sys.argv[1], timeout=2).read().decode().strip())
-PY
+	ip netns exec "$(lab_ns c)" curl -sS -g --max-time 5 "http://[$LAB_VIP6]/"
 }

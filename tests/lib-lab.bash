@@ -156,7 +156,7 @@ handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.
 Server((sys.argv[1], 80), handler).serve_forever()
 ' "$LAB_VIP" "$dir" 3>&- >"$LAB_DIR/www$i.log" 2>&1 &
 	echo "$!" >"$LAB_DIR/www$i.pid"
-	wait_until 10 ip netns exec "$(lab_ns "h$i")" "$HC_BUILDDIR/hc-tcp" -t 200ms "$LAB_VIP" 80
+	wait_until 30 ip netns exec "$(lab_ns "h$i")" "$HC_BUILDDIR/hc-tcp" -t 2s "$LAB_VIP" 80
 }
 
 # lab_service_stop I: kills host I's HTTP server (by PID) and waits until it is gone.
