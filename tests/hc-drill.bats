@@ -1,8 +1,7 @@
 #!/usr/bin/env bats
-# hc-drill against a real hc pipeline: hc-loop running hc-tcp against a real
-# listener, hc-dampen and hc-announce with a maintenance file and metrics, on
-# loopback (hc-announce's commands go to a file); then, as root, in the lab
-# against real ExaBGP and BIRD (examples/drill).
+# hc-drill against a real hc pipeline: hc-loop, hc-dampen and hc-announce
+# with a maintenance file and metrics (hc-announce's commands go to a file);
+# then, as root, in the lab against real ExaBGP and BIRD (examples/drill).
 # shellcheck disable=SC2154 # $output, $status and $stderr are set by bats
 
 load test_helper
@@ -21,19 +20,19 @@ teardown() {
 	lab_down
 }
 
-# pipeline ARGS...: the service "web" on loopback: a listener, and hc-loop |
-# hc-dampen --rise 1 --fall 1 | hc-announce -N web -m $MAINT --metrics $PROM
-# ARGS 203.0.113.10, one background process per stage; returns once
-# hc-announce says the route is announced.
+# pipeline ARGS...: the service "web": hc-loop | hc-dampen --rise 1 --fall 1 |
+# hc-announce -N web -m $MAINT --metrics $PROM ARGS 203.0.113.10, one
+# background process per stage; returns once hc-announce says the route is
+# announced.  The check is true(1): what is under test is the maintenance
+# file and the metrics, and a Python listener can take seconds to start on
+# a busy machine.
 pipeline() {
 	local t=$BATS_TEST_TMPDIR
-	tcp_server svc 127.0.0.1 hold
 	mkfifo "$t/s1" "$t/s2"
 	start_bg ann bash -c 'f=$1; shift; exec hc-announce --min-lifetime 0 "$@" 203.0.113.10 <"$f"' \
 		_ "$t/s2" -N web -m "$MAINT" --metrics "$PROM" "$@"
 	start_bg dampen bash -c 'exec hc-dampen --rise 1 --fall 1 <"$1" >"$2"' _ "$t/s1" "$t/s2"
-	start_bg loop bash -c 'exec hc-loop -i 200ms -t 5s -- hc-tcp 127.0.0.1 "$1" </dev/null >"$2"' \
-		_ "$port" "$t/s1"
+	start_bg loop bash -c 'exec hc-loop -i 200ms -t 5s -- true </dev/null >"$1"' _ "$t/s1"
 	wait_until 20 grep -qx 'hc_announce_announced{service="web"} 1' "$PROM" || { tail -n 3 "$t"/*.err; false; }
 }
 
