@@ -36,7 +36,7 @@ route_from() {
 	# Host 1 peers over IPv6, host 2 carries IPv6 on its IPv4 session.
 	lab_ipv6_exabgp_start 1 "$EXAMPLES/ipv6/exabgp.conf"
 	lab_ipv6_exabgp_start 2 "$EXAMPLES/ipv6/exabgp-ipv4-session.conf"
-	wait_until 60 lab_nexthops6_are $H6_1 $H6_2
+	wait_until 120 lab_nexthops6_are $H6_1 $H6_2
 	route_from h1v6
 	route_from h2
 	# The IPv4 session carried the IPv6 route without a NOTIFICATION: it is

@@ -29,8 +29,8 @@ setup() {
 	for i in 11 12; do
 		lab_region_exabgp_start "$i" "$MR/exabgp-region-b.conf"
 	done
-	wait_until 90 lab_region_nexthops_are r $H1 $H2
-	wait_until 30 lab_region_nexthops_are rb $H11 $H12
+	wait_until 120 lab_region_nexthops_are r $H1 $H2
+	wait_until 60 lab_region_nexthops_are rb $H11 $H12
 	# Each router also knows the other region's route, over iBGP, not used.
 	wait_until 15 lab_birdc_has r "via $LAB_ROUTER_B"
 	wait_until 15 lab_birdc_has rb "via $LAB_ROUTER_A"

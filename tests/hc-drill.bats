@@ -181,7 +181,7 @@ lab_drill_hosts() {
 	for i in 1 2; do
 		lab_exabgp_start "$i" "$LAB_DIR/drill-h$i.conf"
 	done
-	wait_until 90 lab_nexthops_are $H1 $H2
+	wait_until 120 lab_nexthops_are $H1 $H2
 }
 
 # lab_drill I ARGS...: hc-drill on host I's files, run in the client's
