@@ -61,19 +61,27 @@ lab_up() {
 	ip -n "$(lab_ns c)" route add default via 198.51.100.1
 
 	for ((i = 1; i <= n; i++)); do
-		local h
-		h=$(lab_ns "h$i")
-		ip netns add "$h"
-		ip -n "$h" link set lo up
-		ip -n "$h" addr add "$LAB_VIP/32" dev lo
-		ip -n "$r" link add "h$i" type veth peer name eth0 netns "$h"
-		ip -n "$r" link set "h$i" master br0
-		ip -n "$r" link set "h$i" up
-		ip -n "$h" addr add "$(lab_host_addr "$i")/24" dev eth0
-		ip -n "$h" link set eth0 up
-		ip -n "$h" route add default via 192.0.2.1
+		lab_host_add "$i" r 24 192.0.2.1
 	done
 	lab_bird_start
+}
+
+# lab_host_add I ROUTER LEN GATEWAY: host I's namespace, the VIP on its
+# loopback, and its link into ROUTER's (lab_ns ROUTER) bridge br0, with
+# address lab_host_addr I / LEN and a default route via GATEWAY.
+lab_host_add() {
+	local i=$1 r h
+	r=$(lab_ns "$2")
+	h=$(lab_ns "h$i")
+	ip netns add "$h"
+	ip -n "$h" link set lo up
+	ip -n "$h" addr add "$LAB_VIP/32" dev lo
+	ip -n "$r" link add "h$i" type veth peer name eth0 netns "$h"
+	ip -n "$r" link set "h$i" master br0
+	ip -n "$r" link set "h$i" up
+	ip -n "$h" addr add "$(lab_host_addr "$i")/$3" dev eth0
+	ip -n "$h" link set eth0 up
+	ip -n "$h" route add default via "$4"
 }
 
 # lab_up_serving N CONF: lab_up N, then on every host the HTTP service and
@@ -90,7 +98,9 @@ lab_up_serving() {
 }
 
 # lab_bird_start: BIRD in the router namespace, passive eBGP to every host,
-# ECMP (merge paths) into the router's kernel table.
+# ECMP (merge paths) into the router's kernel table.  LAB_BIRD_HOSTS_EXTRA,
+# if set, is added to the hosts' template (another channel, say) and
+# LAB_BIRD_EXTRA to the end of the configuration.
 lab_bird_start() {
 	local i conf="$LAB_DIR/bird.conf"
 	{
@@ -106,13 +116,21 @@ lab_bird_start() {
 		echo "  passive on;"
 		echo "  hold time 9; keepalive time 3;"
 		echo "  ipv4 { import filter { if net ~ [ 203.0.113.0/24{32,32} ] then accept; reject; }; export none; };"
+		[[ -z ${LAB_BIRD_HOSTS_EXTRA:-} ]] || echo "$LAB_BIRD_HOSTS_EXTRA"
 		echo "}"
 		for ((i = 1; i <= LAB_HOSTS; i++)); do
 			echo "protocol bgp h$i from hosts { neighbor $(lab_host_addr "$i") as $LAB_HOST_AS; }"
 		done
+		[[ -z ${LAB_BIRD_EXTRA:-} ]] || echo "$LAB_BIRD_EXTRA"
 	} >"$conf"
-	ip netns exec "$(lab_ns r)" bird -c "$conf" -s "$LAB_DIR/bird.ctl" -P "$LAB_DIR/bird.pid"
-	wait_until 10 test -s "$LAB_DIR/bird.pid"
+	lab_bird_run r "$conf" bird
+}
+
+# lab_bird_run ROUTER CONF NAME: BIRD with CONF in ROUTER's namespace, its
+# socket and PID file $LAB_DIR/NAME.ctl and NAME.pid; returns once it runs.
+lab_bird_run() {
+	ip netns exec "$(lab_ns "$1")" bird -c "$2" -s "$LAB_DIR/$3.ctl" -P "$LAB_DIR/$3.pid"
+	wait_until 10 test -s "$LAB_DIR/$3.pid"
 }
 
 # lab_birdc COMMAND...: runs a BIRD CLI command on the router.
@@ -138,7 +156,7 @@ handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.
 Server((sys.argv[1], 80), handler).serve_forever()
 ' "$LAB_VIP" "$dir" 3>&- >"$LAB_DIR/www$i.log" 2>&1 &
 	echo "$!" >"$LAB_DIR/www$i.pid"
-	wait_until 10 ip netns exec "$(lab_ns "h$i")" "$HC_BUILDDIR/hc-tcp" -t 200ms "$LAB_VIP" 80
+	wait_until 30 ip netns exec "$(lab_ns "h$i")" "$HC_BUILDDIR/hc-tcp" -t 2s "$LAB_VIP" 80
 }
 
 # lab_service_stop I: kills host I's HTTP server (by PID) and waits until it is gone.
