@@ -237,6 +237,35 @@ teardown() {
 	assert_line -n 1 "peer 2001:db8::1 $A med 100"
 }
 
+@test "hc-announce: --api 6, or exabgp_api_version=6 in the environment, writes the peer form" {
+	announce_with 'up\n' 203.0.113.10 --api 6
+	assert_line -n 1 "peer * $A med 100"
+	exabgp_api_version=6 announce_with 'up\n' 203.0.113.10
+	assert_line -n 1 "peer * $A med 100"
+	run --separate-stderr env exabgp.api.version=6 bash -c 'printf "up\n" | hc-announce --min-lifetime 0 203.0.113.10'
+	assert_line -n 1 "peer * $A med 100"
+	# --api wins over the environment; API 4 is the default.
+	exabgp_api_version=6 announce_with 'up\n' 203.0.113.10 --api 4
+	assert_line -n 1 "$A med 100"
+	exabgp_api_version=4 announce_with 'up\n' 203.0.113.10
+	assert_line -n 1 "$A med 100"
+	announce_with 'up\n' 203.0.113.10
+	assert_line -n 1 "$A med 100"
+}
+
+@test "hc-announce: with API 6 an as-path number above 65535 is refused (ExaBGP main answers error)" {
+	announce_with 'up\n' 203.0.113.10 --api 6 --as-path 65535 --down-as-path 65001
+	assert_success
+	assert_line -n 1 "peer * $A med 100 as-path [ 65535 ]"
+	announce_with 'up\n' 203.0.113.10 --api 6 --down-as-path 4200000000
+	[[ $status == 2 ]]
+	[[ $stderr == *"AS number 4200000000 in an as-path: ExaBGP 6 (main) refuses AS numbers above 65535 there"* ]]
+	assert_output "peer * $W"
+	announce_with 'up\n' 203.0.113.10 --as-path 4200000000
+	assert_success
+	assert_line -n 1 "$A med 100 as-path [ 4200000000 ]"
+}
+
 @test "hc-announce: transitions are logged on stderr with a timestamp" {
 	announce_with 'up\ndown rc=1\n' 203.0.113.10 --name web
 	assert_success
@@ -386,6 +415,7 @@ refuses() {
 	refuses "invalid AS number '0': AS 0 is reserved" --as-path 0 203.0.113.10
 	refuses "invalid AS number '[': " --as-path '[' 203.0.113.10
 	refuses "invalid origin 'IGP': not igp, egp or incomplete" --origin IGP 203.0.113.10
+	refuses "invalid API version '5': 4 or 6" --api 5 203.0.113.10
 	refuses "invalid next hop 'self6': " --next-hop self6 203.0.113.10
 	refuses "invalid next hop '192.0.2.3': an IPv4 next hop was already given" \
 		-n 192.0.2.2 -n 192.0.2.3 203.0.113.10
