@@ -366,6 +366,20 @@ teardown() {
 	grep -q "end of input .* after start; routes withdrawn; exiting in .* so that ExaBGP cannot respawn" "$BATS_TEST_TMPDIR/err"
 }
 
+@test "hc-announce: with nobody reading its output it exits at once and says so" {
+	# ExaBGP gone: the read end of its standard output is closed before it starts.
+	elapsed_ms run --separate-stderr python3 -c '
+import os, sys
+r, w = os.pipe()
+os.close(r)
+os.dup2(w, 1)
+os.execvp("hc-announce", ["hc-announce", "--min-lifetime", "30s", "203.0.113.10"])
+' </dev/null
+	((elapsed < 10000))
+	[[ $stderr == *"standard output failed"*"routes withdrawn; exiting now: nobody reads standard output"* ]]
+	[[ $stderr != *"exiting in"* ]]
+}
+
 @test "hc-announce: a signal ends the --min-lifetime wait at once" {
 	announce_bg --min-lifetime 30s 203.0.113.10
 	exec 4>&-
