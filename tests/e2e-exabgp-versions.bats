@@ -220,21 +220,28 @@ passed_us() {
 	EOF
 	chmod +x "$LAB/pipeline"
 	exabgp_with "$LAB/pipeline"
-	wait_until 30 bird_established
-	wait_until 10 bird_has 203.0.113.40/32 "BGP.next_hop: 192.0.2.2"
-	local n
+	local n t0
 	wait_until 70 bash -c "cat '$LAB/exabgp.out' '$LAB/exabgp.err' | grep -q 'process.respawn.exceeded'"
 	n=$(wc -l <"$LAB/starts")
-	local t0
 	t0=$(now_us)
 	wait_until 10 passed_us "$t0" 3000000
 	[[ $(wc -l <"$LAB/starts") == "$n" ]]
 	echo "# ExaBGP 6 started the pipeline $n times, then gave up" >&3
+	((n == 6))
 	run ! exabgp_exited
-	# The route outlives its process: ExaBGP still sends it (on main at
-	# 4460078e the session with BIRD flaps, see the scenario test, so wait
-	# for a session that carries it).
-	wait_until 30 bird_has 203.0.113.40/32 "BGP.next_hop: 192.0.2.2"
+	# The route outlives its process: ExaBGP still sends it to the router.
+	# (Only once ExaBGP had acked the announce "done".)
+	grep -qx "done" "$LAB/acks"
+	wait_until 60 bird_has 203.0.113.40/32 "BGP.next_hop: 192.0.2.2" || known_defect_skip "$LAB"/exabgp.*
+}
+
+# known_defect_skip LOG...: skips, quoting the line, when ExaBGP's LOGs show the
+# defect of main at 4460078e that drops its sessions with BIRD; else fails.
+known_defect_skip() {
+	local known
+	known=$(grep -ho "AttributeError: 'EOR' object has no attribute 'data'" "$@" 2>/dev/null | head -n 1)
+	[[ -z $known ]] || skip "ExaBGP $EXABGP_VERSION drops its BGP session with BIRD: $known"
+	return 1
 }
 
 # --- acks ---
@@ -296,17 +303,18 @@ active_active_fails_over() {
 	wait_until 20 lab_nexthops_are "$H1" "$H2" || return 1
 }
 
-# scenario_on VERSION: active_active_fails_over under ExaBGP VERSION; a
-# failure that ExaBGP's own log explains as a known defect of that version
-# is reported as a skip that quotes it.
+# scenario_on VERSION: active_active_fails_over under ExaBGP VERSION; when
+# the pipelines announced but the router did not follow, and ExaBGP's own log
+# shows the known defect of main at 4460078e, a skip that quotes it.
 scenario_on() {
 	HC_EXABGP=$1 lab_require
 	active_active_fails_over && return 0
-	local known
-	known=$(grep -ho "AttributeError: 'EOR' object has no attribute 'data'" "$LAB_DIR"/exabgp-h*.log \
-		"$LAB_DIR"/exabgp-h*.out 2>/dev/null | head -n 1)
-	[[ -z $known ]] || skip "ExaBGP $EXABGP_VERSION drops its BGP session with BIRD: $known"
-	return 1
+	# Only when the pipelines did announce and the router did not get it.
+	local i
+	for i in 1 2; do
+		grep -q -- '-> up: announce' "$LAB_DIR/exabgp-h$i.out" || return 1
+	done
+	known_defect_skip "$LAB_DIR"/exabgp-h*.log "$LAB_DIR"/exabgp-h*.out
 }
 
 @test "ExaBGP 5.0: e2e active-active with the example unchanged" {
