@@ -16,6 +16,7 @@ load lib-lab
 BATS_TEST_TIMEOUT=180
 
 setup() {
+	[[ ${HC_E2E:-1} != 0 ]] || skip "end-to-end tests switched off (HC_E2E=0)"
 	require_root_netns
 	for cmd in bird birdc; do
 		command -v "$cmd" >/dev/null || skip "needs $cmd"
