@@ -274,10 +274,16 @@ parse_option(int key, char *arg, struct argp_state *state)
 	case OPT_LARGE:
 		add_word(o, "large community", arg, &c->large_communities, check_large_community);
 		break;
-	case OPT_EXTENDED:
-		add_word(o, "extended community", arg, &c->extended_communities,
-		    check_extended_community);
+	case OPT_EXTENDED: {
+		/* Sent in hex: no ExaBGP version encodes every text form right. */
+		char hex[EXTENDED_HEX_SIZE];
+		if (check_extended_community(arg) == NULL)
+			words_add(&c->extended_communities, extended_community_hex(arg, hex));
+		else
+			add_word(o, "extended community", arg, &c->extended_communities,
+			    check_extended_community);
 		break;
+	}
 	case OPT_AS_PATH: add_word(o, "AS number", arg, &c->as_path, check_asn); break;
 	case OPT_UP_AS_PATH:
 		add_word(o, "AS number", arg, &c->state_as_path[SET_UP], check_asn);

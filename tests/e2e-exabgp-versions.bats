@@ -79,6 +79,50 @@ api_forms_answered() {
 	exabgp_select 4.2
 }
 
+# --- extended communities, as the router reads them ---
+
+# ext_communities: the extended communities BIRD holds on 203.0.113.61/32, sorted.
+ext_communities() {
+	bird_route 203.0.113.61/32 | grep -o '([a-z]*, [^)]*)' | sort | paste -sd ' '
+}
+
+# ext_communities_are LIST: ext_communities is LIST.
+ext_communities_are() {
+	[[ $(ext_communities) == "$1" ]]
+}
+
+@test "every ExaBGP delivers each extended community form as asked (hc-announce writes them in hex)" {
+	local v
+	for v in 4.2 5.0 6; do
+		exabgp_resolve "$v" || { echo "# $EXABGP_WHY" >&3; continue; }
+		PAIR_DIR=$BATS_TEST_TMPDIR/$v pair_up
+		: >"$LAB/stream"
+		cat >"$LAB/pipeline" <<-EOF
+			#!/bin/sh
+			exec 3<&0
+			cat <&3 >>"$LAB/acks" &
+			tail -n +1 -f "$LAB/stream" | exec "$HC_BUILDDIR/hc-announce" --min-lifetime 0 \\
+				--extended-community target:192.0.2.1:100 --extended-community target:4200000000:1 \\
+				--extended-community target:65000:4294967295 --extended-community origin:192.0.2.2:7 \\
+				203.0.113.61 2>>"$LAB/hc.err"
+		EOF
+		chmod +x "$LAB/pipeline"
+		exabgp_with "$LAB/pipeline"
+		echo up >>"$LAB/stream"
+		if ! wait_until 60 ext_communities_are \
+			"(ro, 192.0.2.2, 7) (rt, 192.0.2.1, 100) (rt, 4200000000, 1) (rt, 65000, 4294967295)"; then
+			echo "# ExaBGP $EXABGP_VERSION: $(ext_communities)" >&3
+			bird_has 203.0.113.61/32 "BGP.ext_community:" && false
+			known_defect_skip "$LAB"/exabgp.*
+		fi
+		echo "# ExaBGP $EXABGP_VERSION: as asked" >&3
+		run grep -vcx "done" "$LAB/acks"
+		assert_output 0
+		pair_down
+	done
+	exabgp_select 4.2
+}
+
 # --- shutdown ---
 
 # shutdown_pipeline: the process is hc-loop (verbose) | hc-announce, with

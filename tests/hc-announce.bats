@@ -85,7 +85,7 @@ teardown() {
 	assert_success
 	assert_output - <<-EOF
 		$W path-information 3
-		$A origin igp med 50 local-preference 200 as-path [ 65001 65001 ] community [ 65000:1 no-export 65000:7 ] large-community [ 65000:1:2 4294967295:0:1 ] extended-community [ target:65000:1 origin:192.0.2.1:7 target:4200000000:1 ] path-information 3
+		$A origin igp med 50 local-preference 200 as-path [ 65001 65001 ] community [ 65000:1 no-export 65000:7 ] large-community [ 65000:1:2 4294967295:0:1 ] extended-community [ 0x0002fde800000001 0x0103c00002010007 0x0202fa56ea000001 ] path-information 3
 		$W path-information 3
 	EOF
 }
