@@ -8,6 +8,10 @@
 load test_helper
 load lib-exabgp
 
+# Sessions take seconds, more on a busy machine or with main's slower start.
+# shellcheck disable=SC2034 # read by bats before each test
+BATS_TEST_TIMEOUT=180
+
 setup() {
 	require_root_netns
 	for cmd in bird birdc; do
