@@ -161,6 +161,31 @@ check_extended_community(const char *word)
 }
 
 const char *
+extended_community_hex(const char *word, char *out)
+{
+	char buf[80], *parts[3];
+	snprintf(buf, sizeof buf, "%s", word);
+	split_colons(buf, parts, 3);
+	unsigned subtype = strcmp(parts[0], "target") == 0 ? 0x02 : 0x03;
+	/* Validated: each number fits its field. */
+	uint32_t value = (uint32_t)strtoul(parts[2], NULL, 10);
+	struct hc_prefix a;
+	if (is_ipv4(parts[1]) && hc_parse_addr(parts[1], &a) == NULL) {
+		snprintf(out, EXTENDED_HEX_SIZE, "0x01%02x%02x%02x%02x%02x%04x", subtype, a.addr[0],
+		    a.addr[1], a.addr[2], a.addr[3], (unsigned)(uint16_t)value);
+		return out;
+	}
+	uint32_t asn = (uint32_t)strtoul(parts[1], NULL, 10);
+	if (asn > 65535)
+		snprintf(out, EXTENDED_HEX_SIZE, "0x02%02x%08x%04x", subtype, (unsigned)asn,
+		    (unsigned)(uint16_t)value);
+	else
+		snprintf(out, EXTENDED_HEX_SIZE, "0x00%02x%04x%08x", subtype, (unsigned)(uint16_t)asn,
+		    (unsigned)value);
+	return out;
+}
+
+const char *
 check_asn(const char *word)
 {
 	long long v;

@@ -195,12 +195,12 @@ update_dynamic_med(const struct announce_options *o, struct announce_runtime *r,
 	}
 }
 
-/* Whether line is what ExaBGP writes to a process: an ack or "shutdown". */
+/* Whether line is what ExaBGP writes to a process: an ack or its shutdown line. */
 static bool
 is_exabgp_ack(const char *line)
 {
 	return strcmp(line, "done") == 0 || strcmp(line, "error") == 0
-	    || strcmp(line, "shutdown") == 0;
+	    || strncmp(line, "error: ", 7) == 0 || hc_exabgp_shutdown_line(line, strlen(line));
 }
 
 void

@@ -32,6 +32,7 @@ struct announce_options {
 	char name[ANNOUNCE_NAME_MAX + 1];
 	char error[300];           /* option parsing: the first usage error */
 	bool argp_failed;
+	bool api_given;            /* --api or --peer-syntax: the environment is not asked */
 };
 
 /* The states shown in logs and metrics. */

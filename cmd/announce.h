@@ -72,6 +72,17 @@ const char *check_extended_community(const char *word);
 const char *check_asn(const char *word);
 
 /*
+ * The valid extended community word ("target:ADMIN:VALUE", "origin:...") as
+ * the 8 bytes ExaBGP should send, "0x" and 16 hex digits, in out (at least
+ * EXTENDED_HEX_SIZE bytes): type 0x00 (2-byte AS), 0x01 (IPv4) or 0x02
+ * (4-byte AS), subtype 0x02 (target) or 0x03 (origin).  ExaBGP 4.2.21 encodes
+ * an IPv4 administrator with the 2-byte AS type, 5.0.13 and main a 4-byte AS
+ * with the IPv4 type; all three send the hex form as it is.  Returns out.
+ */
+#define EXTENDED_HEX_SIZE 19
+const char *extended_community_hex(const char *word, char *out);
+
+/*
  * Writes into buf the command that makes the routers see prefix i as v says.
  * Returns false when it does not fit (never a truncated command).
  */

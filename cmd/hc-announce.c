@@ -38,7 +38,7 @@ enum {
 	OPT_DOWN_COMMUNITY, OPT_MAINT_COMMUNITY, OPT_DRAIN, OPT_DRAIN_MED, OPT_EXTENDED,
 	OPT_LARGE, OPT_LOCAL_PREF, OPT_MED_DOWN, OPT_MED_MAINT, OPT_MED_STEP, OPT_MED_FROM,
 	OPT_MED_MIN, OPT_MED_MAX, OPT_MED_HYSTERESIS, OPT_METRICS, OPT_MIN_LIFETIME,
-	OPT_NEIGHBOR, OPT_ORIGIN, OPT_PATH_ID, OPT_PEER_SYNTAX, OPT_STALE, OPT_USAGE,
+	OPT_NEIGHBOR, OPT_ORIGIN, OPT_PATH_ID, OPT_PEER_SYNTAX, OPT_STALE, OPT_USAGE, OPT_API,
 };
 
 static const struct argp_option option_table[] = {
@@ -46,8 +46,10 @@ static const struct argp_option option_table[] = {
 	{ "next-hop", 'n', "ADDRESS", 0,
 	  "Next hop (default self for IPv4; IPv6 prefixes need an IPv6 one); once per family", 1 },
 	{ "neighbor", OPT_NEIGHBOR, "ADDRESS", 0, "Send to this neighbor only", 1 },
-	{ "peer-syntax", OPT_PEER_SYNTAX, NULL, 0,
-	  "Write 'peer * announce route ...' (ExaBGP 6) instead of 'announce route ...'", 1 },
+	{ "api", OPT_API, "VERSION", 0,
+	  "ExaBGP API 4 ('announce route ...'; 4.2, 5.0) or 6 ('peer * announce route ...'; "
+	  "main's default); default: exabgp_api_version from the environment, else 4", 1 },
+	{ "peer-syntax", OPT_PEER_SYNTAX, NULL, 0, "Same as --api 6", 1 },
 	{ NULL, 0, NULL, 0, "Attributes:", 2 },
 	{ "med", OPT_MED, "N", 0, "MED while up (default 100)", 2 },
 	{ "med-down", OPT_MED_DOWN, "N", 0, "MED while down, with --announce-down (default 1000)", 2 },
@@ -227,7 +229,17 @@ parse_option(int key, char *arg, struct argp_state *state)
 			hc_format_addr(&a, c->neighbor, sizeof c->neighbor);
 		break;
 	}
-	case OPT_PEER_SYNTAX: c->peer_syntax = true; break;
+	case OPT_PEER_SYNTAX:
+		c->peer_syntax = true;
+		o->api_given = true;
+		break;
+	case OPT_API:
+		if (strcmp(arg, "4") == 0 || strcmp(arg, "6") == 0)
+			c->peer_syntax = arg[0] == '6';
+		else
+			usage_error(o, "invalid --api '%s': 4 or 6", arg);
+		o->api_given = true;
+		break;
 	case OPT_MED: parse_u32(o, "--med", arg, &c->med[SET_UP]); break;
 	case OPT_MED_DOWN: parse_u32(o, "--med-down", arg, &c->med[SET_DOWN]); break;
 	case OPT_MED_MAINT: parse_u32(o, "--med-maint", arg, &c->med[SET_MAINT]); break;
@@ -262,10 +274,16 @@ parse_option(int key, char *arg, struct argp_state *state)
 	case OPT_LARGE:
 		add_word(o, "--large-community", arg, &c->large_communities, check_large_community);
 		break;
-	case OPT_EXTENDED:
-		add_word(o, "--extended-community", arg, &c->extended_communities,
-		    check_extended_community);
+	case OPT_EXTENDED: {
+		/* Sent in hex: no ExaBGP version encodes every text form right. */
+		char hex[EXTENDED_HEX_SIZE];
+		if (check_extended_community(arg) == NULL)
+			words_add(&c->extended_communities, extended_community_hex(arg, hex));
+		else
+			add_word(o, "--extended-community", arg, &c->extended_communities,
+			    check_extended_community);
 		break;
+	}
 	case OPT_AS_PATH: add_word(o, "--as-path", arg, &c->as_path, check_asn); break;
 	case OPT_UP_AS_PATH:
 		add_word(o, "--up-as-path", arg, &c->state_as_path[SET_UP], check_asn);
@@ -347,6 +365,18 @@ check_config(struct announce_options *o)
 {
 	struct route_config *c = &o->route;
 	size_t extra = c->nprefixes > 0 ? c->nprefixes - 1 : 0;
+	if (c->peer_syntax) {
+		/* ExaBGP main (4460078e) packs as-path numbers in 16 bits: 'error'. */
+		const struct words *paths[] = { &c->as_path, &c->state_as_path[SET_UP],
+		    &c->state_as_path[SET_DOWN], &c->state_as_path[SET_MAINT] };
+		for (size_t p = 0; p < sizeof paths / sizeof paths[0]; p++) {
+			for (size_t i = 0; i < paths[p]->n; i++) {
+				if (strtoull(paths[p]->v[i], NULL, 10) > 65535)
+					usage_error(o, "AS number %s in an as-path: ExaBGP 6 (main) "
+					    "refuses AS numbers above 65535 there", paths[p]->v[i]);
+			}
+		}
+	}
 	for (size_t i = 0; i < c->nprefixes; i++) {
 		char text[HC_PREFIX_STRLEN];
 		hc_format_prefix(&c->prefixes[i], text, sizeof text);
@@ -378,6 +408,23 @@ check_config(struct announce_options *o)
 				    COMMAND_MAX);
 		}
 	}
+}
+
+/*
+ * Without --api: the API ExaBGP was told to speak, when it is in the
+ * environment the process inherits (exabgp_api_version or exabgp.api.version;
+ * ExaBGP puts nothing of its own version there).  Unset or unknown: API 4.
+ */
+static void
+api_from_environment(struct announce_options *o)
+{
+	if (o->api_given)
+		return;
+	const char *v = getenv("exabgp_api_version");
+	if (v == NULL)
+		v = getenv("exabgp.api.version");
+	if (v != NULL && strcmp(v, "6") == 0)
+		o->route.peer_syntax = true;
 }
 
 /* Stats the maintenance file; applies a change of maintenance mode. */
@@ -487,6 +534,13 @@ hold_before_exit(const struct announce_options *o, int sigfd, int64_t start, con
 	char took[32], wait[32];
 	hc_format_ms(hc_now() - start, took, sizeof took);
 	hc_format_ms(left, wait, sizeof wait);
+	struct pollfd out = { .fd = STDOUT_FILENO, .events = 0 };
+	if (poll(&out, 1, 0) == 1 && (out.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+		hc_logx("%s: %s %s after start; routes withdrawn; exiting now: nobody reads "
+		    "standard output (ExaBGP is gone), so there is no respawn to slow down",
+		    o->name, why, took);
+		return;
+	}
 	hc_logx("%s: %s %s after start; routes withdrawn; exiting in %s so that ExaBGP "
 	    "cannot respawn this process in a fast loop (SIGTERM, or ExaBGP closing the pipe, "
 	    "exits now)", o->name, why, took, wait);
@@ -554,6 +608,7 @@ main(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, ARGP_NO_EXIT | ARGP_NO_HELP, NULL, &o) != 0)
 		o.argp_failed = true;
+	api_from_environment(&o);
 	check_config(&o);
 	if (o.error[0] != '\0' || o.argp_failed)
 		fail_usage(&o, sigfd, start);

@@ -706,7 +706,7 @@ read_stdin(struct loop *l)
 			continue;
 		if (strcmp(line, "error") == 0) {
 			note_error_ack(l);
-		} else if (strcmp(line, "shutdown") == 0) {
+		} else if (hc_exabgp_shutdown_line(line, len)) {
 			if (l->o->verbose)
 				hc_logx("ExaBGP is shutting down");
 			stop(l, false);

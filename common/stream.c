@@ -163,3 +163,31 @@ hc_status_format(const struct hc_status *st, char *buf, size_t size)
 	buf[n] = '\0';
 	return n;
 }
+
+/* Skips " DIGITS" at *p (before end); false when it is not there. */
+static bool
+skip_space_number(const char **p, const char *end)
+{
+	if (*p >= end || **p != ' ')
+		return false;
+	const char *q = *p + 1;
+	while (q < end && *q >= '0' && *q <= '9')
+		q++;
+	if (q == *p + 1)
+		return false;
+	*p = q;
+	return true;
+}
+
+bool
+hc_exabgp_shutdown_line(const char *line, size_t len)
+{
+	static const char word[] = "shutdown";
+	size_t n = sizeof word - 1;
+	if (len < n || memcmp(line, word, n) != 0)
+		return false;
+	if (len == n)
+		return true;
+	const char *p = line + n, *end = line + len;
+	return skip_space_number(&p, end) && skip_space_number(&p, end) && p == end;
+}

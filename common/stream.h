@@ -63,4 +63,12 @@ void hc_status_del(struct hc_status *st, const char *key);
  */
 size_t hc_status_format(const struct hc_status *st, char *buf, size_t size);
 
+/*
+ * Whether line (len bytes, no newline) is ExaBGP telling a process that it
+ * stops.  ExaBGP 4.2 and 5.0 write "shutdown PID PPID" (their own PID and
+ * parent's) and then an empty line; a bare "shutdown" is taken too.  ExaBGP
+ * main writes nothing before its SIGTERM.
+ */
+bool hc_exabgp_shutdown_line(const char *line, size_t len);
+
 #endif

@@ -85,7 +85,7 @@ teardown() {
 	assert_success
 	assert_output - <<-EOF
 		$W path-information 3
-		$A origin igp med 50 local-preference 200 as-path [ 65001 65001 ] community [ 65000:1 no-export 65000:7 ] large-community [ 65000:1:2 4294967295:0:1 ] extended-community [ target:65000:1 origin:192.0.2.1:7 target:4200000000:1 ] path-information 3
+		$A origin igp med 50 local-preference 200 as-path [ 65001 65001 ] community [ 65000:1 no-export 65000:7 ] large-community [ 65000:1:2 4294967295:0:1 ] extended-community [ 0x0002fde800000001 0x0103c00002010007 0x0202fa56ea000001 ] path-information 3
 		$W path-information 3
 	EOF
 }
@@ -237,6 +237,35 @@ teardown() {
 	assert_line -n 1 "peer 2001:db8::1 $A med 100"
 }
 
+@test "hc-announce: --api 6, or exabgp_api_version=6 in the environment, writes the peer form" {
+	announce_with 'up\n' 203.0.113.10 --api 6
+	assert_line -n 1 "peer * $A med 100"
+	exabgp_api_version=6 announce_with 'up\n' 203.0.113.10
+	assert_line -n 1 "peer * $A med 100"
+	run --separate-stderr env exabgp.api.version=6 bash -c 'printf "up\n" | hc-announce --min-lifetime 0 203.0.113.10'
+	assert_line -n 1 "peer * $A med 100"
+	# --api wins over the environment; API 4 is the default.
+	exabgp_api_version=6 announce_with 'up\n' 203.0.113.10 --api 4
+	assert_line -n 1 "$A med 100"
+	exabgp_api_version=4 announce_with 'up\n' 203.0.113.10
+	assert_line -n 1 "$A med 100"
+	announce_with 'up\n' 203.0.113.10
+	assert_line -n 1 "$A med 100"
+}
+
+@test "hc-announce: with API 6 an as-path number above 65535 is refused (ExaBGP main answers error)" {
+	announce_with 'up\n' 203.0.113.10 --api 6 --as-path 65535 --down-as-path 65001
+	assert_success
+	assert_line -n 1 "peer * $A med 100 as-path [ 65535 ]"
+	announce_with 'up\n' 203.0.113.10 --api 6 --down-as-path 4200000000
+	[[ $status == 2 ]]
+	[[ $stderr == *"AS number 4200000000 in an as-path: ExaBGP 6 (main) refuses AS numbers above 65535 there"* ]]
+	assert_output "peer * $W"
+	announce_with 'up\n' 203.0.113.10 --as-path 4200000000
+	assert_success
+	assert_line -n 1 "$A med 100 as-path [ 4200000000 ]"
+}
+
 @test "hc-announce: transitions are logged on stderr with a timestamp" {
 	announce_with 'up\ndown rc=1\n' 203.0.113.10 --name web
 	assert_success
@@ -338,6 +367,20 @@ teardown() {
 	grep -q "end of input .* after start; routes withdrawn; exiting in .* so that ExaBGP cannot respawn" "$BATS_TEST_TMPDIR/err"
 }
 
+@test "hc-announce: with nobody reading its output it exits at once and says so" {
+	# ExaBGP gone: the read end of its standard output is closed before it starts.
+	elapsed_ms run --separate-stderr python3 -c '
+import os, sys
+r, w = os.pipe()
+os.close(r)
+os.dup2(w, 1)
+os.execvp("hc-announce", ["hc-announce", "--min-lifetime", "30s", "203.0.113.10"])
+' </dev/null
+	((elapsed < 10000))
+	[[ $stderr == *"standard output failed"*"routes withdrawn; exiting now: nobody reads standard output"* ]]
+	[[ $stderr != *"exiting in"* ]]
+}
+
 @test "hc-announce: a signal ends the --min-lifetime wait at once" {
 	announce_bg --min-lifetime 30s 203.0.113.10
 	exec 4>&-
@@ -387,6 +430,7 @@ refuses() {
 	refuses "invalid --as-path '0': AS 0 is reserved" --as-path 0 203.0.113.10
 	refuses "invalid --as-path '[': " --as-path '[' 203.0.113.10
 	refuses "invalid --origin 'IGP': not igp, egp or incomplete" --origin IGP 203.0.113.10
+	refuses "invalid --api '5': 4 or 6" --api 5 203.0.113.10
 	refuses "invalid --next-hop 'self6': " --next-hop self6 203.0.113.10
 	refuses "invalid --next-hop '192.0.2.3': an IPv4 next hop was already given" \
 		-n 192.0.2.2 -n 192.0.2.3 203.0.113.10

@@ -6,8 +6,12 @@
 #   VIP           203.0.113.10/32 on every host's loopback
 # Every daemon is started by these helpers, recorded, and stopped by PID in
 # lab_down, which also deletes the namespaces.  Needs wait_until
-# (tests/lib-wait.bash) and HC_BUILDDIR; LAB_TMP (default $BATS_TEST_TMPDIR)
+# (tests/lib-wait.bash), exabgp_select and exabgp_env (tests/lib-exabgp.bash)
+# and HC_BUILDDIR; LAB_TMP (default $BATS_TEST_TMPDIR)
 # holds configs, logs and PID files.
+
+# shellcheck source=tests/lib-exabgp.bash
+source "$(dirname "${BASH_SOURCE[0]}")/lib-exabgp.bash"
 
 LAB_VIP=203.0.113.10
 LAB_ROUTER_AS=65000
@@ -16,12 +20,13 @@ LAB_HOST_AS=65001
 H1=192.0.2.11 H2=192.0.2.12 H3=192.0.2.13
 
 # lab_require: skips the test unless the lab can run here: root, iproute2,
-# ExaBGP and BIRD, and HC_E2E not 0 (make distcheck sets it to 0, since the
-# main run has already exercised the lab).
+# the ExaBGP $HC_EXABGP names (exabgp_select; Debian's 4.2 by default) and
+# BIRD, and HC_E2E not 0 (make distcheck sets it to 0, since the main run has
+# already exercised the lab).
 lab_require() {
 	[[ ${HC_E2E:-1} != 0 ]] || skip "end-to-end tests switched off (HC_E2E=0)"
 	require_root_netns
-	command -v exabgp >/dev/null || skip "needs exabgp"
+	exabgp_select
 	command -v bird >/dev/null || skip "needs bird2"
 }
 
@@ -168,15 +173,17 @@ lab_service_stop() {
 	rm -f "$pidfile"
 }
 
-# lab_exabgp_start I CONF: ExaBGP in host I with CONF, an exabgp.conf written
-# for host 1 (192.0.2.11); host I's address is substituted.
+# lab_exabgp_start I CONF: ExaBGP ($EXABGP, see lib-exabgp.bash) in host I
+# with CONF, an exabgp.conf written for host 1 (192.0.2.11); host I's address
+# is substituted.
 lab_exabgp_start() {
 	local i=$1 src=$2 conf="$LAB_DIR/exabgp-h$1.conf"
 	sed "s/192\.0\.2\.11\b/$(lab_host_addr "$i")/g" "$src" >"$conf"
-	env exabgp_api_cli=false exabgp_daemon_user=root exabgp_daemon_daemonize=false \
+	# shellcheck disable=SC2046 # exabgp_env's words are NAME=VALUE pairs
+	env $(exabgp_env) \
 		exabgp_log_destination="$LAB_DIR/exabgp-h$i.log" exabgp_api_respawn=true \
 		PATH="$HC_BUILDDIR:$PATH" \
-		ip netns exec "$(lab_ns "h$i")" exabgp "$conf" 3>&- >"$LAB_DIR/exabgp-h$i.out" 2>&1 &
+		ip netns exec "$(lab_ns "h$i")" "${EXABGP:-exabgp}" "$conf" 3>&- >"$LAB_DIR/exabgp-h$i.out" 2>&1 &
 	echo "$!" >"$LAB_DIR/exabgp-h$i.pid"
 }
 

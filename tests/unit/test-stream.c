@@ -63,5 +63,20 @@ main(void)
 	ok(hc_stream_parse(unterminated, 7, &st) == NULL &&
 	    strcmp(hc_status_get(&st, "rc"), "0") == 0 && unterminated[7] == '\0',
 	    "the byte after the line becomes the NUL ending its last value");
+
+	/* What ExaBGP writes when it stops (4.2.21 and 5.0.13: "shutdown PID PPID"). */
+	static const char *shutdown_lines[] = { "shutdown 22851 22839", "shutdown", "shutdown 1 1" };
+	for (size_t i = 0; i < sizeof shutdown_lines / sizeof shutdown_lines[0]; i++)
+		ok(hc_exabgp_shutdown_line(shutdown_lines[i], strlen(shutdown_lines[i])),
+		    "'%s' is ExaBGP's shutdown line", shutdown_lines[i]);
+	static const char *not_shutdown[] = {
+		"", "done", "error", "shutdow", "shutdown ", "shutdown 22851", "shutdown 22851 ",
+		"shutdown 22851 22839 ", "shutdown  22851 22839", "shutdown 22851 x", "shutdownx",
+		"shutdown 22851 22839 1", "Shutdown 1 2", "shutdown\t1 2",
+	};
+	for (size_t i = 0; i < sizeof not_shutdown / sizeof not_shutdown[0]; i++)
+		ok(!hc_exabgp_shutdown_line(not_shutdown[i], strlen(not_shutdown[i])),
+		    "'%s' is not a shutdown line", not_shutdown[i]);
+	ok(!hc_exabgp_shutdown_line("shutdown 22851 22839", 14), "a line cut short is not one");
 	return tap_done();
 }
