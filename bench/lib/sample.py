@@ -6,7 +6,8 @@ usage: sample.py --window SECONDS [--poll SECONDS] ROW...
 
 Each ROW is "NAME|COUNTER|PID,PID,..." for one kind of service (the PIDs of
 every service of that kind, its resident processes: a pipeline's shell and
-filters, or a healthcheck's Python).  COUNTER says how the checks are
+filters, or a healthcheck's Python).  The services of a row are its PIDs
+whose parent is not one of them.  COUNTER says how the checks are
 counted, on the side of the service checked: "redis:PORT" (the connections
 Redis accepted, less this script's own queries) or "lines:FILE" (the lines
 of an access log).
@@ -161,6 +162,10 @@ class Row:
                 self.check_pids.update(children(root))
 
     def start(self):
+        # A service is a root whose parent is not a root: a pipeline's
+        # shell (its filters are roots too), or a healthcheck's Python.
+        roots = set(self.roots)
+        self.services = sum(1 for p in self.roots if (stat(p) or (0, 0, 0))[2] not in roots)
         self.watch()
         self.pids_start = set(self.check_pids)
         self.snap0 = self.snapshot()
@@ -194,7 +199,7 @@ class Row:
         ends = [c for r in self.roots for c in children(r)
                 if (stat(r) or ("",))[0] == "hc-loop"]
         return {
-            "name": self.name, "services": len(self.roots), "checks": n1 - self.n0,
+            "name": self.name, "services": self.services, "checks": n1 - self.n0,
             "own_ns": total1 - total0, "tool_ns": tool1 - tool0,
             "check_ns": (total1 - total0) - (tool1 - tool0),
             "by_comm": by_comm, "mem_by_comm": mem_by_comm, "rss_kib": rss, "pss_kib": pss, "uss_kib": uss,
