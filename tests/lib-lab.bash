@@ -6,8 +6,8 @@
 #   VIP           203.0.113.10/32 on every host's loopback
 # Every daemon is started by these helpers, recorded, and stopped by PID in
 # lab_down, which also deletes the namespaces.  Needs wait_until
-# (tests/lib-wait.bash) and HC_BUILDDIR; LAB_TMP (default $BATS_TEST_TMPDIR)
-# holds configs, logs and PID files.
+# (tests/lib-wait.bash) and HC_BIN (tests/test_helper.bash); LAB_TMP (default
+# $BATS_TEST_TMPDIR) holds configs, logs and PID files.
 
 LAB_VIP=203.0.113.10
 LAB_ROUTER_AS=65000
@@ -138,7 +138,7 @@ handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.
 Server((sys.argv[1], 80), handler).serve_forever()
 ' "$LAB_VIP" "$dir" 3>&- >"$LAB_DIR/www$i.log" 2>&1 &
 	echo "$!" >"$LAB_DIR/www$i.pid"
-	wait_until 10 ip netns exec "$(lab_ns "h$i")" "$HC_BUILDDIR/hc-tcp" -t 200ms "$LAB_VIP" 80
+	wait_until 10 ip netns exec "$(lab_ns "h$i")" "$HC_BIN/hc-tcp" -t 200ms "$LAB_VIP" 80
 }
 
 # lab_service_stop I: kills host I's HTTP server (by PID) and waits until it is gone.
@@ -151,14 +151,21 @@ lab_service_stop() {
 }
 
 # lab_exabgp_start I CONF: ExaBGP in host I with CONF, an exabgp.conf written
-# for host 1 (192.0.2.11); host I's address is substituted.
+# for host 1 (192.0.2.11); host I's address is substituted.  ExaBGP runs as
+# root, dropping to root for its processes; or, as Debian's exabgp.service
+# runs it (User=exabgp), as LAB_EXABGP_USER from the start, logging to
+# exabgp-hI.out since that user may not write LAB_DIR.
 lab_exabgp_start() {
-	local i=$1 src=$2 conf="$LAB_DIR/exabgp-h$1.conf"
+	local i=$1 src=$2 conf="$LAB_DIR/exabgp-h$1.conf" log="$LAB_DIR/exabgp-h$1.log" as_user=()
 	sed "s/192\.0\.2\.11\b/$(lab_host_addr "$i")/g" "$src" >"$conf"
-	env exabgp_api_cli=false exabgp_daemon_user=root exabgp_daemon_daemonize=false \
-		exabgp_log_destination="$LAB_DIR/exabgp-h$i.log" exabgp_api_respawn=true \
-		PATH="$HC_BUILDDIR:$PATH" \
-		ip netns exec "$(lab_ns "h$i")" exabgp "$conf" 3>&- >"$LAB_DIR/exabgp-h$i.out" 2>&1 &
+	if [[ ${LAB_EXABGP_USER:-root} != root ]]; then
+		log=stdout
+		as_user=(setpriv --reuid "$LAB_EXABGP_USER" --regid "$LAB_EXABGP_USER" --init-groups)
+	fi
+	env exabgp_api_cli=false exabgp_daemon_user="${LAB_EXABGP_USER:-root}" exabgp_daemon_daemonize=false \
+		exabgp_log_destination="$log" exabgp_api_respawn=true \
+		PATH="$HC_BIN:$PATH" \
+		ip netns exec "$(lab_ns "h$i")" "${as_user[@]}" exabgp "$conf" 3>&- >"$LAB_DIR/exabgp-h$i.out" 2>&1 &
 	echo "$!" >"$LAB_DIR/exabgp-h$i.pid"
 }
 
