@@ -120,6 +120,8 @@ debs() {
 }
 
 @test "package: installs the programs, every man page, the examples and /run/hc" {
+	# shellcheck disable=SC2034 # read by bats: apt_get may wait 2 minutes for dpkg's lock
+	BATS_TEST_TIMEOUT=300
 	local debs_
 	mapfile -t debs_ < <(debs)
 	run apt_get install --no-install-recommends "${debs_[@]}"
@@ -210,6 +212,8 @@ processes_of() {
 }
 
 @test "package: purging removes every file it installed and /run/hc" {
+	# shellcheck disable=SC2034 # read by bats: apt_get may wait 2 minutes for dpkg's lock
+	BATS_TEST_TIMEOUT=300
 	local files=() p
 	for p in "${PACKAGES[@]}"; do
 		installed "$p" || fail "$p is not installed (a previous test failed)"
@@ -221,14 +225,17 @@ processes_of() {
 	for p in "${PACKAGES[@]}"; do
 		! installed "$p" || fail "$p is still known to dpkg: $(dpkg-query -W -f='${db:Status-Abbrev}' "$p")"
 	done
-	# What is still there and no other package owns (such as /usr/bin).
-	local f left=()
+	# What is still there and no other package owns (such as /usr/bin),
+	# asked of dpkg-query once.
+	local f existing=() left=()
 	for f in "${files[@]}"; do
 		[[ $f != /. ]] || continue
-		if [[ -e $f || -L $f ]] && ! dpkg-query -S "$f" >/dev/null 2>&1; then
-			left+=("$f")
-		fi
+		[[ ! -e $f && ! -L $f ]] || existing+=("$f")
 	done
+	if ((${#existing[@]} > 0)); then
+		mapfile -t left < <(dpkg-query -S "${existing[@]}" 2>&1 >/dev/null |
+			sed -n 's/^dpkg-query: no path found matching pattern //p')
+	fi
 	[[ ! -e /run/hc ]] || left+=(/run/hc)
 	((${#left[@]} == 0)) || fail "left behind: ${left[*]}"
 }
