@@ -71,7 +71,7 @@ meds_are() {
 @test "e2e maintenance: touching the file drains the host, removing it restores" {
 	lab_up 2
 	for i in 1 2; do
-		sed "s|/run/hc/maintenance|$LAB_DIR/maintenance-h$i|" "$EXAMPLES/maintenance/exabgp.conf" \
+		sed "s|/run/hc/web.maint|$LAB_DIR/maintenance-h$i|" "$EXAMPLES/maintenance/exabgp.conf" \
 			>"$LAB_DIR/maintenance-h$i.conf"
 		lab_service_start "$i"
 		lab_exabgp_start "$i" "$LAB_DIR/maintenance-h$i.conf"

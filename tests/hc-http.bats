@@ -396,7 +396,7 @@ max_rss_kb() {
 	printf '127.0.0.1 dual.hc.test\n::1 dual.hc.test\n' >"$BATS_TEST_TMPDIR/hosts"
 	in_hosts() {
 		unshare -m sh -c 'mount --bind "$1" /etc/hosts && shift && exec "$@"' \
-			sh "$BATS_TEST_TMPDIR/hosts" "$HC_BUILDDIR/hc-http" "$@"
+			sh "$BATS_TEST_TMPDIR/hosts" "$HC_BIN/hc-http" "$@"
 	}
 	run in_hosts -4 --expect family=4 "http://dual.hc.test:$port/family"
 	assert_success
@@ -629,7 +629,7 @@ while True:
 		"$2" -v -f -t 500ms http://slow.hc.test/
 		rc=$?
 		kill $dns
-		exit $rc' sh "$BATS_TEST_TMPDIR" "$HC_BUILDDIR/hc-http"
+		exit $rc' sh "$BATS_TEST_TMPDIR" "$HC_BIN/hc-http"
 	assert_failure 1
 	[[ $stderr == *"down: name lookup incomplete at the deadline (after "* ]]
 	[[ $output =~ ^time_ms=([0-9]+)$ ]]

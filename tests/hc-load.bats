@@ -375,7 +375,7 @@ pct() {
 
 @test "hc-load: moves the MED end to end through hc-loop, hc-dampen and hc-announce" {
 	for p in hc-loop hc-dampen hc-announce; do
-		[[ -x $HC_BUILDDIR/$p ]] || skip "$p is not built yet"
+		[[ -x $HC_BIN/$p ]] || skip "$p is not built yet"
 	done
 	# The pipeline reads the idle recording, then, once its MED is out,
 	# the recording under pressure: mem 1.61% and 96.00% of a limit of 100.

@@ -84,7 +84,7 @@ teardown() {
 	ip -n "$NETNS-peer" link set veth1 up
 	ip -n "$NETNS" neigh add 198.51.100.2 lladdr 02:00:00:00:00:02 dev veth0 nud permanent
 	t0=$(now_us)
-	run --separate-stderr ip netns exec "$NETNS" "$HC_BUILDDIR/hc-tcp" -v -t 400ms 198.51.100.2 80
+	run --separate-stderr ip netns exec "$NETNS" "$HC_BIN/hc-tcp" -v -t 400ms 198.51.100.2 80
 	elapsed=$((($(now_us) - t0) / 1000))
 	assert_failure 1
 	[[ $stderr == *"198.51.100.2:80 down: no answer before the deadline"* ]]
@@ -157,7 +157,7 @@ teardown() {
 	tcp_server srv 127.0.0.1 hold
 	printf '127.0.0.2 multi.test\n127.0.0.1 multi.test\n' >"$BATS_TEST_TMPDIR/hosts"
 	run --separate-stderr unshare -m sh -c 'mount --bind "$1" /etc/hosts && exec "$2" -v -4 multi.test "$3"' \
-		sh "$BATS_TEST_TMPDIR/hosts" "$HC_BUILDDIR/hc-tcp" "$port"
+		sh "$BATS_TEST_TMPDIR/hosts" "$HC_BIN/hc-tcp" "$port"
 	assert_success
 	[[ $stderr == "hc-tcp: multi.test:$port (127.0.0.1:$port) up in "* ]]
 }

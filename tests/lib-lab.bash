@@ -7,7 +7,7 @@
 # Every daemon is started by these helpers, recorded, and stopped by PID in
 # lab_down, which also deletes the namespaces.  Needs wait_until
 # (tests/lib-wait.bash), exabgp_select and exabgp_env (tests/lib-exabgp.bash)
-# and HC_BUILDDIR; LAB_TMP (default $BATS_TEST_TMPDIR)
+# and HC_BIN (tests/test_helper.bash); LAB_TMP (default $BATS_TEST_TMPDIR)
 # holds configs, logs and PID files.
 
 # shellcheck source=tests/lib-exabgp.bash
@@ -161,7 +161,7 @@ handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.
 Server((sys.argv[1], 80), handler).serve_forever()
 ' "$LAB_VIP" "$dir" 3>&- >"$LAB_DIR/www$i.log" 2>&1 &
 	echo "$!" >"$LAB_DIR/www$i.pid"
-	wait_until 30 ip netns exec "$(lab_ns "h$i")" "$HC_BUILDDIR/hc-tcp" -t 2s "$LAB_VIP" 80
+	wait_until 30 ip netns exec "$(lab_ns "h$i")" "$HC_BIN/hc-tcp" -t 2s "$LAB_VIP" 80
 }
 
 # lab_service_stop I: kills host I's HTTP server (by PID) and waits until it is gone.
@@ -175,15 +175,22 @@ lab_service_stop() {
 
 # lab_exabgp_start I CONF: ExaBGP ($EXABGP, see lib-exabgp.bash) in host I
 # with CONF, an exabgp.conf written for host 1 (192.0.2.11); host I's address
-# is substituted.
+# is substituted.  ExaBGP runs as root, dropping to root for its processes;
+# or, as Debian's exabgp.service runs it (User=exabgp), as LAB_EXABGP_USER
+# from the start, logging to exabgp-hI.out since that user may not write
+# LAB_DIR.
 lab_exabgp_start() {
-	local i=$1 src=$2 conf="$LAB_DIR/exabgp-h$1.conf"
+	local i=$1 src=$2 conf="$LAB_DIR/exabgp-h$1.conf" log="$LAB_DIR/exabgp-h$1.log" as_user=()
 	sed "s/192\.0\.2\.11\b/$(lab_host_addr "$i")/g" "$src" >"$conf"
+	if [[ ${LAB_EXABGP_USER:-root} != root ]]; then
+		log=stdout
+		as_user=(setpriv --reuid "$LAB_EXABGP_USER" --regid "$LAB_EXABGP_USER" --init-groups)
+	fi
 	# shellcheck disable=SC2046 # exabgp_env's words are NAME=VALUE pairs
-	env $(exabgp_env) \
-		exabgp_log_destination="$LAB_DIR/exabgp-h$i.log" exabgp_api_respawn=true \
-		PATH="$HC_BUILDDIR:$PATH" \
-		ip netns exec "$(lab_ns "h$i")" "${EXABGP:-exabgp}" "$conf" 3>&- >"$LAB_DIR/exabgp-h$i.out" 2>&1 &
+	env $(exabgp_env) exabgp_daemon_user="${LAB_EXABGP_USER:-root}" \
+		exabgp_log_destination="$log" exabgp_api_respawn=true \
+		PATH="$HC_BIN:$PATH" \
+		ip netns exec "$(lab_ns "h$i")" "${as_user[@]}" "${EXABGP:-exabgp}" "$conf" 3>&- >"$LAB_DIR/exabgp-h$i.out" 2>&1 &
 	echo "$!" >"$LAB_DIR/exabgp-h$i.pid"
 }
 

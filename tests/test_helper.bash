@@ -1,12 +1,32 @@
-# Shared helpers for the bats suites.  Every program under test comes from the
-# build tree; every server a test starts is recorded and stopped by its PID.
+# Shared helpers for the bats suites.  Every program under test comes from
+# HC_BIN: the build tree (the default), or the installed package's /usr/bin
+# (HC_BIN=/usr/bin, as debian/tests runs the suites).  Every server a test
+# starts is recorded and stopped by its PID.
 
 bats_require_minimum_version 1.5.0
 
 : "${HC_BUILDDIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
 : "${HC_SRCDIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
-PATH="$HC_BUILDDIR:$PATH"
+: "${HC_BIN:=$HC_BUILDDIR}"
+export HC_BIN
+# Testing the build tree, a program it lacks must not be found further down
+# PATH (an installed /usr/bin/hc-*, e.g. while tests/package.bats runs): each
+# one gets a stand-in, next in PATH, that fails.
+hc_not_built=
+if [[ $HC_BIN == "$HC_BUILDDIR" ]]; then
+	hc_not_built=$BATS_RUN_TMPDIR/hc-not-built
+	mkdir -p "$hc_not_built"
+	for page in "$HC_SRCDIR"/man/hc-*.1; do
+		program=$(basename "$page" .1)
+		[[ -x $HC_BIN/$program ]] && continue
+		printf '#!/bin/sh\necho "%s: not built in %s" >&2\nexit 127\n' \
+			"$program" "$HC_BUILDDIR" >"$hc_not_built/$program"
+		chmod +x "$hc_not_built/$program"
+	done
+fi
+PATH="$HC_BIN${hc_not_built:+:$hc_not_built}:$PATH"
 export PATH
+unset hc_not_built page program
 
 for lib in bats-support bats-assert; do
 	for dir in ${BATS_LIB_PATH:-} /usr/lib/bats /usr/local/lib/bats /usr/lib/node_modules; do
