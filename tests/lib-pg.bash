@@ -61,7 +61,7 @@ pg_conf() {
 pg_start() {
 	local name=$1 attempt seen port
 	for ((attempt = 1; ; attempt++)); do
-		seen=$(wc -l <"$PGT/$name.log" 2>/dev/null || echo 0)
+		seen=$(wc -l 2>/dev/null <"$PGT/$name.log" || echo 0)
 		pg_as_owner "$PG_BIN/pg_ctl" -D "$PGT/$name" -l "$PGT/$name.log" -w -t 60 start \
 			>/dev/null 3>&- && return 0
 		((attempt < 5)) && tail -n "+$((seen + 1))" "$PGT/$name.log" |
@@ -101,9 +101,9 @@ pg_primary() {
 		host replication postgres 127.0.0.1/32 trust
 		host all all 127.0.0.1/32 scram-sha-256
 	EOF
-	pg_start "$name"
 	printf -v "port_$name" '%s' "$port"
 	export "port_$name"
+	pg_start "$name"
 }
 
 # pg_replica NAME FROM [PG_BASEBACKUP ARGS...]: a streaming replica of FROM
