@@ -37,7 +37,7 @@ teardown() {
 http_server() {
 	local name=$1
 	shift
-	start_bg "$name" python3 "$HC_SRCDIR/tests/servers/httpserver.py" \
+	start_bg "$name" "$HC_PYTHON" "$HC_SRCDIR/tests/servers/httpserver.py" \
 		--log "$BATS_TEST_TMPDIR/$name.log" "$@" "$BATS_TEST_TMPDIR/$name.port"
 	server_port "$name"
 }

@@ -35,7 +35,7 @@ in_netns() {
 # namespace (each is two established sockets) and waits until they are up.
 hold_conns() {
 	local ready="$BATS_TEST_TMPDIR/conns.ready"
-	start_bg conns ip netns exec "$NETNS" python3 "$HC_SRCDIR/tests/servers/conn-holder.py" \
+	start_bg conns ip netns exec "$NETNS" "$HC_PYTHON" "$HC_SRCDIR/tests/servers/conn-holder.py" \
 		"$ready" "$1" "$2"
 	wait_until 20 test -s "$ready"
 }

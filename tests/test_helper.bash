@@ -7,6 +7,10 @@ bats_require_minimum_version 1.5.0
 : "${HC_SRCDIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
 PATH="$HC_BUILDDIR:$PATH"
 export PATH
+# The Python of the test servers.  make check resolves python3 once per suite
+# into HC_PYTHON: a version manager's python3 is a shell script that takes
+# seconds to start on a busy machine, every time.
+: "${HC_PYTHON:=python3}"
 
 for lib in bats-support bats-assert; do
 	for dir in ${BATS_LIB_PATH:-} /usr/lib/bats /usr/local/lib/bats /usr/lib/node_modules; do
@@ -70,7 +74,7 @@ server_port() {
 tcp_server() {
 	local name=$1 address=$2
 	shift 2
-	start_bg "$name" python3 "$HC_SRCDIR/tests/servers/tcpserver.py" "$address" \
+	start_bg "$name" "$HC_PYTHON" "$HC_SRCDIR/tests/servers/tcpserver.py" "$address" \
 		"$BATS_TEST_TMPDIR/$name.port" "$@"
 	server_port "$name"
 }
@@ -79,7 +83,7 @@ tcp_server() {
 # Another process may take it before the caller uses it: prefer a server that
 # binds port 0 and reports it (tcp_server, tcp_server NAME ADDRESS closed).
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	"$HC_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 # HC_TEST_SLACK_MS: how long after its deadline a program may end on a busy
