@@ -79,7 +79,7 @@ meds_are() {
 	wait_until 30 lab_nexthops_are $H1 $H2
 
 	touch "$LAB_DIR/maintenance-h1"
-	wait_until 5 lab_nexthops_are $H2
+	wait_until 20 lab_nexthops_are $H2
 	run lab_client_get
 	assert_output h2
 	rm "$LAB_DIR/maintenance-h1"

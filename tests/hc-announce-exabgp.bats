@@ -43,23 +43,23 @@ teardown() {
 	chmod +x "$LAB/pipeline"
 	exabgp_with "$LAB/pipeline"
 	wait_until 10 bird_established
-	wait_until 5 grep -q "until an up line" "$LAB/hc.err"
+	wait_until 20 grep -q "until an up line" "$LAB/hc.err"
 	run bird_route 203.0.113.10/32
 	assert_output ""
 
 	echo up >>"$LAB/stream"
-	wait_until 5 bird_has 203.0.113.10/32 "BGP.med: 100"
+	wait_until 20 bird_has 203.0.113.10/32 "BGP.med: 100"
 	bird_has 203.0.113.10/32 "BGP.community: (65000,1)"
 	bird_has 203.0.113.10/32 "BGP.large_community: (65000, 0, 1)"
 	bird_has 203.0.113.10/32 "BGP.next_hop: 192.0.2.2"
-	wait_until 5 bird_has 2001:db8:1::/64 "BGP.next_hop: 2001:db8::2"
+	wait_until 20 bird_has 2001:db8:1::/64 "BGP.next_hop: 2001:db8::2"
 
 	echo down >>"$LAB/stream"
-	wait_until 5 bird_lacks 203.0.113.10/32
-	wait_until 5 bird_lacks 2001:db8:1::/64
+	wait_until 20 bird_lacks 203.0.113.10/32
+	wait_until 20 bird_lacks 2001:db8:1::/64
 
 	echo up >>"$LAB/stream"
-	wait_until 5 bird_has 203.0.113.10/32 "BGP.med: 100"
+	wait_until 20 bird_has 203.0.113.10/32 "BGP.med: 100"
 	local pid hc=""
 	for pid in $(ip netns pids "$H"); do
 		[[ $(cat "/proc/$pid/comm" 2>/dev/null) == hc-announce ]] && hc=$pid
@@ -69,9 +69,9 @@ teardown() {
 	# hc-announce has no up line to act on and keeps the routes withdrawn.
 	: >"$LAB/stream"
 	kill -TERM "$hc"
-	wait_until 3 bird_has 203.0.113.10/32 "BGP.community: (65000,1) (65535,0)"
-	bird_has 203.0.113.10/32 "BGP.med: 4294967295"
-	wait_until 5 bird_lacks 203.0.113.10/32
+	# Both in one view: a busy machine may let the drain end between two.
+	wait_until 20 bird_has 203.0.113.10/32 "BGP.community: (65000,1) (65535,0)" "BGP.med: 4294967295"
+	wait_until 20 bird_lacks 203.0.113.10/32
 	run grep -vcx "done" "$LAB/acks"
 	assert_output 0
 	run grep -cx "done" "$LAB/acks"
@@ -99,7 +99,9 @@ exabgp_exited() {
 
 @test "hc-announce-exabgp: without the minimum lifetime a failing pipeline makes ExaBGP exit" {
 	failing_pipeline 0
-	wait_until 15 exabgp_exited
+	# Six starts within one of ExaBGP's 64 s windows, which are aligned to
+	# the clock: on a busy machine the starts may span two windows.
+	wait_until 150 exabgp_exited
 	grep -q "Too many death" "$LAB/exabgp.out"
 }
 
@@ -107,7 +109,7 @@ exabgp_exited() {
 	failing_pipeline 15s
 	wait_until 10 bird_established
 	# ExaBGP's processes inherit its standard error.
-	wait_until 5 grep -q "routes withdrawn; exiting in" "$LAB/exabgp.err"
+	wait_until 20 grep -q "routes withdrawn; exiting in" "$LAB/exabgp.err"
 	# Long enough for ExaBGP to have respawned it 6 times without the rule.
 	local t0
 	t0=$(now_us)

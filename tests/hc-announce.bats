@@ -9,7 +9,6 @@ W="withdraw route 203.0.113.10/32 next-hop self"
 A="announce route 203.0.113.10/32 next-hop self"
 
 teardown() {
-	exec 4>&- 2>/dev/null || true
 	stop_bg_all
 }
 
@@ -279,31 +278,40 @@ teardown() {
 @test "hc-announce: --stale withdraws when the upstream goes silent" {
 	announce_bg --min-lifetime 0 --stale 300ms 203.0.113.10
 	echo up >&4
-	wait_until 5 out_has "$A med 100"
-	wait_until 5 err_has "up -> stale: withdraw (no status line for 300.00 ms)"
-	[[ $(sed -n 3p "$BATS_TEST_TMPDIR/ann.out") == "$W" ]]
+	wait_until 20 out_has "$A med 100"
+	wait_until 20 err_has "up -> stale: withdraw (no status line for 300.00 ms)"
+	[[ $(tail -n 1 "$BATS_TEST_TMPDIR/ann.out") == "$W" ]]
 	echo up >&4
-	wait_until 5 err_has "stale -> up: announce med 100"
-	# (by the 5th line, on a loaded machine, the lease may have run out again)
-	[[ $(sed -n 4p "$BATS_TEST_TMPDIR/ann.out") == "$A med 100" ]]
+	wait_until 20 err_has "stale -> up: announce med 100"
+	# Silent again, it goes stale again 300 ms later, which a busy machine
+	# may let pass before the next line: the order is what counts.
+	run head -n 4 "$BATS_TEST_TMPDIR/ann.out"
+	assert_output - <<-EOF
+		$W
+		$A med 100
+		$W
+		$A med 100
+	EOF
 }
 
 @test "hc-announce: --maintenance withdraws while the file exists, without any input" {
 	local m=$BATS_TEST_TMPDIR/maint
 	announce_bg --min-lifetime 0 --maintenance "$m" 203.0.113.10
 	echo up >&4
-	wait_until 5 out_has "$A med 100"
+	wait_until 20 out_has "$A med 100"
 	local t0
 	t0=$(now_us)
 	touch "$m"
-	wait_until 5 err_has "up -> maintenance: withdraw (maintenance file $m exists)"
-	(($(now_us) - t0 < 2500000))
+	wait_until 20 err_has "up -> maintenance: withdraw (maintenance file $m exists)"
+	# The file is looked at twice a second.
+	elapsed=$((($(now_us) - t0) / 1000))
+	((elapsed < 500 + HC_TEST_SLACK_MS))
 	[[ $(tail -n 1 "$BATS_TEST_TMPDIR/ann.out") == "$W" ]]
 	echo up >&4
 	echo down >&4
 	echo up >&4
 	rm "$m"
-	wait_until 5 err_has "maintenance -> up: announce med 100 (maintenance file $m removed)"
+	wait_until 20 err_has "maintenance -> up: announce med 100 (maintenance file $m removed)"
 	[[ $(out_count) == 4 ]]
 }
 
@@ -312,22 +320,22 @@ teardown() {
 	touch "$m"
 	announce_bg --min-lifetime 0 --maintenance "$m" --announce-maint --maint-community 65000:666 203.0.113.10
 	echo up >&4
-	wait_until 5 out_has "$A med 500 community [ 65000:666 ]"
+	wait_until 20 out_has "$A med 500 community [ 65000:666 ]"
 	echo down >&4
-	wait_until 5 err_has "maintenance: withdraw (down)"
+	wait_until 20 err_has "maintenance: withdraw (down)"
 	rm "$m"
-	wait_until 5 err_has "maintenance -> down: stay withdrawn (maintenance file $m removed)"
+	wait_until 20 err_has "maintenance -> down: stay withdrawn (maintenance file $m removed)"
 	echo up >&4
-	wait_until 5 out_has "$A med 100"
+	wait_until 20 out_has "$A med 100"
 	[[ $(out_count) == 4 ]]
 }
 
 @test "hc-announce: SIGTERM withdraws everything and exits at once" {
 	announce_bg 203.0.113.10
 	echo up >&4
-	wait_until 5 out_has "$A med 100"
+	wait_until 20 out_has "$A med 100"
 	kill -TERM "$(ann_pid)"
-	wait_until 2 ann_exited
+	wait_until 20 ann_exited
 	[[ $(tail -n 1 "$BATS_TEST_TMPDIR/ann.out") == "$W" ]]
 	err_has "up -> stopped: withdraw (SIGTERM)"
 }
@@ -335,14 +343,14 @@ teardown() {
 @test "hc-announce: --drain re-announces with GRACEFUL_SHUTDOWN and the worst MED, then withdraws" {
 	announce_bg --drain 600ms --community 65000:1 203.0.113.10
 	echo up >&4
-	wait_until 5 out_has "$A med 100 community [ 65000:1 ]"
+	wait_until 20 out_has "$A med 100 community [ 65000:1 ]"
 	local t0
 	t0=$(now_us)
 	kill -INT "$(ann_pid)"
-	wait_until 5 out_has "$A med 4294967295 community [ 65000:1 65535:0 ]"
-	wait_until 5 ann_exited
-	local took=$((($(now_us) - t0) / 1000))
-	((took >= 550 && took < 3000))
+	wait_until 20 out_has "$A med 4294967295 community [ 65000:1 65535:0 ]"
+	wait_until 20 ann_exited
+	elapsed=$((($(now_us) - t0) / 1000))
+	ends_at_deadline 600
 	[[ $(tail -n 1 "$BATS_TEST_TMPDIR/ann.out") == "$W" ]]
 	err_has "draining -> stopped: withdraw (drain time over)"
 }
@@ -350,11 +358,11 @@ teardown() {
 @test "hc-announce: a second signal cuts the drain short" {
 	announce_bg --drain 30s --drain-med 5000 203.0.113.10
 	echo up >&4
-	wait_until 5 out_has "$A med 100"
+	wait_until 20 out_has "$A med 100"
 	kill -TERM "$(ann_pid)"
-	wait_until 5 out_has "$A med 5000 community [ 65535:0 ]"
+	wait_until 20 out_has "$A med 5000 community [ 65535:0 ]"
 	kill -TERM "$(ann_pid)"
-	wait_until 3 ann_exited
+	wait_until 20 ann_exited
 	[[ $(tail -n 1 "$BATS_TEST_TMPDIR/ann.out") == "$W" ]]
 }
 
@@ -362,7 +370,7 @@ teardown() {
 	elapsed_ms bash -c 'printf "up\n" | hc-announce --min-lifetime 1200ms 203.0.113.10 >"$1" 2>"$2"' _ \
 		"$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err"
 	[[ $status == 0 ]]
-	((elapsed >= 1150 && elapsed < 5000))
+	ends_at_deadline 1200
 	[[ $(tail -n 1 "$BATS_TEST_TMPDIR/out") == "$W" ]]
 	grep -q "end of input .* after start; routes withdrawn; exiting in .* so that ExaBGP cannot respawn" "$BATS_TEST_TMPDIR/err"
 }
@@ -384,15 +392,15 @@ os.execvp("hc-announce", ["hc-announce", "--min-lifetime", "30s", "203.0.113.10"
 @test "hc-announce: a signal ends the --min-lifetime wait at once" {
 	announce_bg --min-lifetime 30s 203.0.113.10
 	exec 4>&-
-	wait_until 5 err_has "exiting in"
+	wait_until 20 err_has "exiting in"
 	kill -TERM "$(ann_pid)"
-	wait_until 2 ann_exited
+	wait_until 20 ann_exited
 }
 
 @test "hc-announce: a configuration error also waits out --min-lifetime" {
 	elapsed_ms bash -c 'hc-announce --min-lifetime 800ms --med x 203.0.113.10 </dev/null >/dev/null 2>&1'
 	[[ $status == 2 ]]
-	((elapsed >= 750 && elapsed < 5000))
+	ends_at_deadline 800
 }
 
 # refuses EXPECTED ARGS...: hc-announce ARGS exits 2 with one stderr line
@@ -484,7 +492,7 @@ refuses() {
 	local m=$BATS_TEST_TMPDIR/hc.prom
 	announce_bg --min-lifetime 0 --name web --metrics "$m" 203.0.113.10 203.0.113.11
 	echo "up ms=12.5" >&4
-	wait_until 5 grep -qx 'hc_announce_announced{service="web"} 2' "$m"
+	wait_until 20 grep -qx 'hc_announce_announced{service="web"} 2' "$m"
 	grep -qx 'hc_announce_state{service="web",state="up"} 1' "$m"
 	grep -qx 'hc_announce_state{service="web",state="start"} 0' "$m"
 	grep -qx 'hc_announce_up{service="web"} 1' "$m"
@@ -494,7 +502,7 @@ refuses() {
 	grep -qx '# TYPE hc_announce_transitions_total counter' "$m"
 	grep -Eqx 'hc_announce_last_change_timestamp_seconds\{service="web"\} [0-9]{10}\.[0-9]{3}' "$m"
 	echo down >&4
-	wait_until 5 grep -qx 'hc_announce_announced{service="web"} 0' "$m"
+	wait_until 20 grep -qx 'hc_announce_announced{service="web"} 0' "$m"
 	grep -qx 'hc_announce_state{service="web",state="down"} 1' "$m"
 	grep -qx 'hc_announce_transitions_total{service="web"} 2' "$m"
 	run ! grep -q hc_announce_med "$m"
@@ -504,9 +512,9 @@ refuses() {
 @test "hc-announce: --metrics follows a state change that changes no route" {
 	local m=$BATS_TEST_TMPDIR/hc.prom
 	announce_bg --min-lifetime 0 --name web --metrics "$m" 203.0.113.10
-	wait_until 5 grep -qx 'hc_announce_state{service="web",state="start"} 1' "$m"
+	wait_until 20 grep -qx 'hc_announce_state{service="web",state="start"} 1' "$m"
 	echo down >&4
-	wait_until 5 grep -qx 'hc_announce_state{service="web",state="down"} 1' "$m"
+	wait_until 20 grep -qx 'hc_announce_state{service="web",state="down"} 1' "$m"
 	grep -qx 'hc_announce_transitions_total{service="web"} 1' "$m"
 }
 

@@ -151,7 +151,7 @@ lab_service_start() {
 	mkdir -p "$dir"
 	echo "h$i" >"$dir/index.html"
 	echo ok >"$dir/health"
-	ip netns exec "$(lab_ns "h$i")" python3 -c '
+	ip netns exec "$(lab_ns "h$i")" "${HC_PYTHON:-python3}" -c '
 import functools, http.server, socketserver, sys
 class Server(http.server.ThreadingHTTPServer):
     def server_bind(self):
@@ -238,7 +238,7 @@ lab_session_up() {
 
 # lab_client_get: one HTTP request from the client to the VIP; prints the body.
 lab_client_get() {
-	ip netns exec "$(lab_ns c)" python3 - "$LAB_VIP" <<'PY'
+	ip netns exec "$(lab_ns c)" "${HC_PYTHON:-python3}" - "$LAB_VIP" <<'PY'
 import sys, urllib.request
 print(urllib.request.urlopen("http://%s/" % sys.argv[1], timeout=2).read().decode().strip())
 PY

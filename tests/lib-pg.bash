@@ -55,8 +55,23 @@ pg_conf() {
 
 # pg_start NAME: starts NAME and waits until it accepts connections.  The
 # server must not inherit bats's fd 3, or bats would wait for it to exit.
+# PostgreSQL cannot bind port 0 and say which port it got, so its port comes
+# from free_port, and another process may take that port first: then NAME
+# gets another free port (port_NAME changes) and starts again.
 pg_start() {
-	pg_as_owner "$PG_BIN/pg_ctl" -D "$PGT/$1" -l "$PGT/$1.log" -w -t 60 start >/dev/null 3>&-
+	local name=$1 attempt seen port
+	for ((attempt = 1; ; attempt++)); do
+		seen=$(wc -l 2>/dev/null <"$PGT/$name.log" || echo 0)
+		pg_as_owner "$PG_BIN/pg_ctl" -D "$PGT/$name" -l "$PGT/$name.log" -w -t 60 start \
+			>/dev/null 3>&- && return 0
+		((attempt < 5)) && tail -n "+$((seen + 1))" "$PGT/$name.log" |
+			grep -q 'could not bind .*Address already in use' || return 1
+		port=$(free_port)
+		echo "pg_start: $name's port was taken; trying port $port" >&2
+		pg_conf "$name" "port = $port"
+		printf -v "port_$name" '%s' "$port"
+		export "port_$name"
+	done
 }
 
 # pg_pid NAME: the postmaster's PID (first line of postmaster.pid), or nothing.
@@ -86,9 +101,9 @@ pg_primary() {
 		host replication postgres 127.0.0.1/32 trust
 		host all all 127.0.0.1/32 scram-sha-256
 	EOF
-	pg_start "$name"
 	printf -v "port_$name" '%s' "$port"
 	export "port_$name"
+	pg_start "$name"
 }
 
 # pg_replica NAME FROM [PG_BASEBACKUP ARGS...]: a streaming replica of FROM

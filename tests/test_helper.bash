@@ -27,6 +27,10 @@ fi
 PATH="$HC_BIN${hc_not_built:+:$hc_not_built}:$PATH"
 export PATH
 unset hc_not_built page program
+# The Python of the test servers.  make check resolves python3 once per suite
+# into HC_PYTHON: a version manager's python3 is a shell script that takes
+# seconds to start on a busy machine, every time.
+: "${HC_PYTHON:=python3}"
 
 for lib in bats-support bats-assert; do
 	for dir in ${BATS_LIB_PATH:-} /usr/lib/bats /usr/local/lib/bats /usr/lib/node_modules; do
@@ -41,18 +45,24 @@ done
 source "$BATS_TEST_DIRNAME/lib-wait.bash"
 
 # start_bg NAME COMMAND...: starts COMMAND in the background (fd 3 closed, so
-# bats does not wait for it) and records its PID for teardown.
+# bats does not wait for it) and records its PID for teardown.  Its stdin is
+# /dev/null, or the file $HC_BG_STDIN names; its output goes to
+# $BATS_TEST_TMPDIR/NAME.out and NAME.err.
 start_bg() {
 	local name=$1
 	shift
-	"$@" 3>&- >"$BATS_TEST_TMPDIR/$name.out" 2>"$BATS_TEST_TMPDIR/$name.err" &
+	"$@" <"${HC_BG_STDIN:-/dev/null}" 3>&- >"$BATS_TEST_TMPDIR/$name.out" \
+		2>"$BATS_TEST_TMPDIR/$name.err" &
 	echo "$!" >"$BATS_TEST_TMPDIR/$name.pid"
 	HC_BG_PIDS+=("$!")
 }
 
-# stop_bg_all: TERM then KILL every process start_bg recorded; call from teardown.
+# stop_bg_all: closes fd 4 (the FIFO a test may hold open as a pipeline's
+# stdin), then TERMs and KILLs every process start_bg recorded; call from
+# teardown.
 stop_bg_all() {
 	local pid
+	exec 4>&-
 	for pid in "${HC_BG_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
@@ -69,21 +79,56 @@ stop_bg_all() {
 }
 HC_BG_PIDS=()
 
-# tcp_server NAME ADDRESS MODE [ARGS...]: starts tests/servers/tcpserver.py and
-# sets $port to the port it bound.
-tcp_server() {
-	local name=$1 address=$2
-	shift 2
-	local portfile="$BATS_TEST_TMPDIR/$name.port"
-	start_bg "$name" python3 "$HC_SRCDIR/tests/servers/tcpserver.py" "$address" "$portfile" "$@"
-	wait_until 10 test -s "$portfile"
+# server_port NAME: waits until server NAME (started by start_bg) has written
+# the port it bound to $BATS_TEST_TMPDIR/NAME.port, and sets $port to it.
+server_port() {
+	local portfile="$BATS_TEST_TMPDIR/$1.port"
+	wait_until 30 test -s "$portfile"
 	# shellcheck disable=SC2034 # read by the tests
 	port=$(<"$portfile")
 }
 
+# tcp_server NAME ADDRESS MODE [ARGS...]: starts tests/servers/tcpserver.py and
+# sets $port to the port it bound.  Mode `closed` holds a port that refuses
+# every connection: bound, never listening, so nothing else can take it.
+tcp_server() {
+	local name=$1 address=$2
+	shift 2
+	start_bg "$name" "$HC_PYTHON" "$HC_SRCDIR/tests/servers/tcpserver.py" "$address" \
+		"$BATS_TEST_TMPDIR/$name.port" "$@"
+	server_port "$name"
+}
+
 # free_port: a loopback TCP port with nothing listening (bound, then released).
+# Another process may take it before the caller uses it: prefer a server that
+# binds port 0 and reports it (tcp_server, tcp_server NAME ADDRESS closed).
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	"$HC_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# HC_TEST_SLACK_MS: how long after its deadline a program may end on a busy
+# machine (start-up under the sanitizers included) and still be on time.
+: "${HC_TEST_SLACK_MS:=5000}"
+
+# ends_at_deadline DEADLINE_MS: $elapsed (see elapsed_ms) shows that the
+# program waited for its deadline (10 ms of clock rounding allowed) and ended
+# within HC_TEST_SLACK_MS of it.  Load only ever makes a program late, so the
+# lower bound is exact and the upper one generous.
+ends_at_deadline() {
+	if ((elapsed < $1 - 10 || elapsed >= $1 + HC_TEST_SLACK_MS)); then
+		echo "ends_at_deadline: took $elapsed ms for a deadline of $1 ms" \
+			"(slack $HC_TEST_SLACK_MS ms)" >&2
+		return 1
+	fi
+}
+
+# ends_before DEADLINE_MS: $elapsed is at most half of DEADLINE_MS: the program
+# did not wait for its deadline.  Give it a deadline far above the slack.
+ends_before() {
+	if ((elapsed * 2 > $1)); then
+		echo "ends_before: took $elapsed ms, not far short of the deadline of $1 ms" >&2
+		return 1
+	fi
 }
 
 # elapsed_ms COMMAND...: runs COMMAND, sets $status and $elapsed (milliseconds).

@@ -9,6 +9,8 @@ Modes:
   close           accept and close at once without a byte
   reset           accept and reset (RST) at once
   full            listen with a backlog of 0 and fill it, so new SYNs get no answer
+  closed          bind and never listen: every connection is refused, and no
+                  other socket can take the port while this server holds it
 """
 import os
 import select
@@ -25,10 +27,13 @@ def main():
     args = [a.encode().decode("unicode_escape").encode("latin-1") for a in sys.argv[4:]]
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     srv = socket.socket(family, socket.SOCK_STREAM)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if mode != "closed":
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind((address, 0))
     keep = []
-    if mode == "full":
+    if mode == "closed":
+        pass
+    elif mode == "full":
         srv.listen(0)
         port = srv.getsockname()[1]
         # Fill the accept queue; later SYNs are dropped and never answered.
@@ -59,7 +64,7 @@ def main():
         f.write("%d\n" % srv.getsockname()[1])
     os.rename(tmp, portfile)
 
-    if mode == "full":
+    if mode in ("full", "closed"):
         while True:
             time.sleep(3600)
 
