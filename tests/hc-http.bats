@@ -931,15 +931,19 @@ tcp_sockets() {
 			awk -v i="$inode" '$10 == i { found = 1 } END { exit !found }' \
 				"/proc/$1/net/tcp" "/proc/$1/net/tcp6" && echo "$inode"
 		done
+	return 0
 }
 
 # resident_pid NAME: the hc-http started by the background hc-loop NAME.
 resident_pid() {
-	pgrep -P "$(<"$BATS_TEST_TMPDIR/$1.pid")" -x hc-http
+	local pid
+	pid=$(pgrep -P "$(<"$BATS_TEST_TMPDIR/$1.pid")")
+	[[ $(<"/proc/$pid/comm") == hc-http ]] && echo "$pid"
 }
 
 @test "hc-http: a resident check keeps no connection between runs unless --keep-alive" {
-	http_server srv
+	# A server that keeps connections open: only the check closes them.
+	http_server srv --keep-alive
 	start_bg loop hc-loop --resident -i 200ms -t 30s -- hc-http "http://127.0.0.1:$port/"
 	wait_until 30 stream_has 2 '^up rc=0 '
 	local pid
@@ -947,7 +951,7 @@ resident_pid() {
 	[[ -z $(tcp_sockets "$pid") ]]
 	stop_bg_all
 
-	http_server srv2
+	http_server srv2 --keep-alive
 	start_bg kept hc-loop --resident -i 200ms -t 30s -- hc-http --keep-alive "http://127.0.0.1:$port/"
 	wait_until 30 stream_has 2 '^up rc=0 ' kept
 	pid=$(resident_pid kept)
@@ -978,13 +982,14 @@ lines_at_least() {
 	local -x ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=0:thread_local_quarantine_size_kb=0"
 	local answers=$BATS_TEST_TMPDIR/answers
 	mkfifo "$BATS_TEST_TMPDIR/requests"
+	# Opened read-write first, so that the check's open for reading does not block.
+	exec {req}<>"$BATS_TEST_TMPDIR/requests"
 	# setsid: a process group leader, as hc-loop starts a resident check.
 	HC_RESIDENT=1 setsid -w hc-http -f "http://127.0.0.1:$port/" \
-		<"$BATS_TEST_TMPDIR/requests" >"$answers" 2>"$BATS_TEST_TMPDIR/err" &
+		<"$BATS_TEST_TMPDIR/requests" >"$answers" 2>"$BATS_TEST_TMPDIR/err" {req}>&- &
 	local leader=$!
 	wait_until 30 find_program "$leader" hc-http
 	local pid=$found
-	exec {req}>"$BATS_TEST_TMPDIR/requests"
 	local batch first_rss first_fds rss fds
 	for batch in 1 2 3 4 5 6; do
 		printf 'check\n%.0s' {1..500} >&"$req"
@@ -998,7 +1003,7 @@ lines_at_least() {
 	exec {req}>&-
 	local rc=0
 	wait "$leader" || rc=$?
-	echo "rss ${first_rss} -> ${rss} KiB, fds ${first_fds} -> ${fds}"
+	echo "# rss ${first_rss} -> ${rss} KiB, fds ${first_fds} -> ${fds}" >&3
 	cat "$BATS_TEST_TMPDIR/err"
 	[[ $rc == 0 ]]
 	[[ $(wc -l <"$answers") == 3000 ]]
