@@ -165,3 +165,36 @@ hc_linebuf_next(struct hc_linebuf *lb, char **line, size_t *len)
 		return HC_LINE_NONE;
 	}
 }
+
+int
+hc_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	char *buf = hc_xmalloc(max + 2);
+	size_t n = 0;
+	int err = 0;
+	while (err == 0) {
+		ssize_t r = read(fd, buf + n, max + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			err = errno;
+		else if (r == 0)
+			break;
+		else if ((n += (size_t)r) > max)
+			err = EFBIG;
+	}
+	close(fd);
+	if (err != 0) {
+		explicit_bzero(buf, max + 2);  /* it may hold part of a secret */
+		free(buf);
+		errno = err;
+		return -1;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}

@@ -26,6 +26,13 @@ int hc_replace_file(const char *path, const void *buf, size_t n);
 /* Sets or clears O_NONBLOCK.  0, or -1 with errno. */
 int hc_set_nonblock(int fd, bool on);
 
+/*
+ * Reads the whole of path, at most max bytes, into a new buffer of
+ * max + 2 bytes, NUL-terminated after the *len bytes read.  0, or -1 with
+ * errno (EFBIG when the file is larger than max) and nothing allocated.
+ */
+int hc_read_file(const char *path, size_t max, char **out, size_t *len);
+
 /* A reader that splits a byte stream into lines of bounded length. */
 struct hc_linebuf {
 	char *buf;         /* max_len + 2 bytes: a line, its '\n', a NUL */

@@ -2,7 +2,7 @@
 # hc-http against tests/servers/httpserver.py on loopback: plain HTTP, TLS
 # with a CA and certificates made here with openssl, a unix-domain socket,
 # and (as root) private /etc/hosts and resolv.conf in their own namespaces.
-# shellcheck disable=SC2154 # $port, $status, $output, $stderr, $elapsed are set by helpers and bats
+# shellcheck disable=SC2154 # $port, $status, $output, $stderr, $elapsed, $ms, $found are set by helpers and bats
 
 load test_helper
 
@@ -71,11 +71,11 @@ sent() {
 	[[ -z $stderr ]]
 }
 
-@test "hc-http: -v says up with the status and the time it took" {
+@test "hc-http: -v says up with the time it took and the status" {
 	http_server srv
 	run --separate-stderr hc-http -v "http://127.0.0.1:$port/"
 	assert_success
-	[[ $stderr =~ ^hc-http:\ http://127\.0\.0\.1:$port/\ up:\ HTTP\ 200\ in\ [0-9.]+\ ms$ ]]
+	[[ $stderr =~ ^hc-http:\ http://127\.0\.0\.1:$port/\ up\ in\ [0-9.]+\ ms:\ HTTP\ 200$ ]]
 }
 
 @test "hc-http: any 2xx is up by default, 4xx and 5xx are down" {
@@ -342,7 +342,7 @@ max_rss_kb() {
 	http_server srv
 	run --separate-stderr hc-http -v --resolve "www.hc.test:$port:127.0.0.1" "http://www.hc.test:$port/"
 	assert_success
-	[[ $stderr == "hc-http: http://www.hc.test:$port/ (127.0.0.1:$port) up: HTTP 200 in "* ]]
+	[[ $stderr == "hc-http: http://www.hc.test:$port/ (127.0.0.1:$port) up in "*": HTTP 200" ]]
 	run sent srv
 	assert_line "Host: www.hc.test:$port"
 }
@@ -353,7 +353,7 @@ max_rss_kb() {
 	assert_success
 	run --separate-stderr hc-http -v --resolve "www.hc.test:$port:[::1]" "http://www.hc.test:$port/"
 	assert_success
-	[[ $stderr == *"([::1]:$port) up: "* ]]
+	[[ $stderr == *"([::1]:$port) up in "* ]]
 }
 
 @test "hc-http: --connect-to sends a name's requests to another address and port" {
@@ -384,7 +384,7 @@ max_rss_kb() {
 	http_server srv --unix "$BATS_TEST_TMPDIR/http.sock"
 	run --separate-stderr hc-http -v --unix-socket "$BATS_TEST_TMPDIR/http.sock" http://localhost/family
 	assert_success
-	[[ $stderr == "hc-http: http://localhost/family ($BATS_TEST_TMPDIR/http.sock) up: HTTP 200 in "* ]]
+	[[ $stderr == "hc-http: http://localhost/family ($BATS_TEST_TMPDIR/http.sock) up in "*": HTTP 200" ]]
 	run hc-http --unix-socket "$BATS_TEST_TMPDIR/http.sock" --expect family=unix http://localhost/family
 	assert_success
 	run --separate-stderr hc-http -v --unix-socket "$BATS_TEST_TMPDIR/none.sock" http://localhost/
@@ -478,7 +478,7 @@ max_rss_kb() {
 	tls_server srv server
 	run --separate-stderr hc-http -v --cacert "$BATS_FILE_TMPDIR/ca.pem" "https://127.0.0.1:$port/"
 	assert_success
-	[[ $stderr == "hc-http: https://127.0.0.1:$port/ up: HTTP 200 in "* ]]
+	[[ $stderr == "hc-http: https://127.0.0.1:$port/ up in "*": HTTP 200" ]]
 }
 
 @test "hc-http: an untrusted certificate is down unless --insecure" {
@@ -786,4 +786,224 @@ while True:
 	assert_output --partial "URL"
 	run hc-http --version
 	assert_success
+}
+
+# ---- resident (hc-loop --resident) ----
+
+# reason_of LINE: the reason of a -v line, "HTTP 200" for an up.
+reason_of() {
+	local line=$1
+	if [[ $line == *" up in "* ]]; then
+		echo "${line#* up in *: }"
+	else
+		line=${line#* down: }
+		echo "${line% (after *}"
+	fi
+}
+
+# both_ways WANT_RC REASON_GLOB HC-HTTP-ARGS...: the check run by itself, then
+# resident for three runs, has exit status WANT_RC and a reason matching
+# REASON_GLOB every time.
+both_ways() {
+	local want=$1 glob=$2 line n=0
+	shift 2
+	run --separate-stderr hc-http -v "$@" </dev/null
+	[[ $status == "$want" ]] || { echo "fresh: rc $status, want $want: $stderr"; return 1; }
+	# shellcheck disable=SC2053 # the glob is the point
+	[[ $(reason_of "$stderr") == $glob ]] || { echo "fresh: '$stderr' is not '$glob'"; return 1; }
+	run --separate-stderr hc-loop --resident -n 3 -i 50ms -t 30s -- hc-http -v "$@" </dev/null
+	[[ $(wc -l <<<"$output") == 3 ]] || { echo "resident: $output $stderr"; return 1; }
+	while read -r line; do
+		[[ $line == "$([[ $want == 0 ]] && echo up || echo down) rc=$want "* ]] ||
+			{ echo "resident: '$line', want rc=$want"; return 1; }
+	done <<<"$output"
+	while read -r line; do
+		[[ $line == "hc-http: "* ]] || continue
+		n=$((n + 1))
+		# shellcheck disable=SC2053
+		[[ $(reason_of "$line") == $glob ]] || { echo "resident: '$line' is not '$glob'"; return 1; }
+	done <<<"$stderr"
+	[[ $n == 3 ]] || { echo "resident: $n -v lines: $stderr"; return 1; }
+}
+
+@test "hc-http: every scenario has the same verdict run by itself and resident" {
+	local ca=$BATS_FILE_TMPDIR/ca.pem d=$BATS_TEST_TMPDIR f=$BATS_FILE_TMPDIR
+	local http=$HC_SRCDIR/tests/servers/httpserver.py tcp=$HC_SRCDIR/tests/servers/tcpserver.py
+	# Started together, then waited for: python's start-up is slow on a loaded machine.
+	start_bg web python3 "$http" --log "$d/web.log" "$d/web.port"
+	start_bg hung python3 "$http" --hang "$d/hung.port"
+	start_bg tls python3 "$http" --tls "$f/server.pem" "$f/server.key" "$d/tls.port"
+	start_bg soon python3 "$http" --tls "$f/soon.pem" "$f/soon.key" "$d/soon.port"
+	start_bg closer python3 "$tcp" 127.0.0.1 "$d/closer.port" close
+	start_bg resetter python3 "$tcp" 127.0.0.1 "$d/resetter.port" reset
+	start_bg ssh python3 "$tcp" 127.0.0.1 "$d/ssh.port" banner 'SSH-2.0-OpenSSH_9.2\r\n'
+	local name
+	for name in web hung tls soon closer resetter ssh; do
+		wait_until 60 test -s "$d/$name.port"
+	done
+	local web hung tls soon closer resetter ssh
+	web=$(<"$d/web.port") hung=$(<"$d/hung.port") tls=$(<"$d/tls.port") soon=$(<"$d/soon.port")
+	closer=$(<"$d/closer.port") resetter=$(<"$d/resetter.port") ssh=$(<"$d/ssh.port")
+	local refused
+	refused=$(free_port)
+	# rc	reason	arguments (tab-separated: the scenarios of the tests above)
+	local table="
+0	HTTP 200	http://127.0.0.1:$web/
+1	HTTP 503, expected 2xx	http://127.0.0.1:$web/status/503
+1	HTTP 201, expected 200,204	-s	200,204	http://127.0.0.1:$web/status/201
+1	HTTP 302, expected 2xx (redirect to */status/200 not followed: see --follow)	http://127.0.0.1:$web/redirect?to=/status/200
+0	HTTP 200	-L	http://127.0.0.1:$web/redirect?to=/status/200
+1	*\(5\) redirects followed*	-L	http://127.0.0.1:$web/loop
+0	HTTP 200	-e	status: ok	http://127.0.0.1:$web/body?text=status:%20ok
+1	body does not contain 'status: ok'	-e	status: ok	http://127.0.0.1:$web/body?text=starting
+1	body contains 'maintenance'	--reject	maintenance	http://127.0.0.1:$web/body?text=maintenance
+1	body does not match '^ok\$'	-E	^ok\$	http://127.0.0.1:$web/body?text=not%20ok
+1	connection refused	http://127.0.0.1:$refused/
+1	@(empty reply from server|*reset*)	http://127.0.0.1:$closer/
+1	*reset*	http://127.0.0.1:$resetter/
+1	?*	-t	1s	http://127.0.0.1:$ssh/
+1	no [rc]* before the deadline	-t	300ms	http://127.0.0.1:$hung/
+1	body incomplete at the deadline (* bytes received)	-t	300ms	http://127.0.0.1:$web/trickle?n=100&every=50
+0	HTTP 200	--cacert	$ca	https://127.0.0.1:$tls/
+1	SSL certificate problem: unable to get local issuer certificate	https://127.0.0.1:$tls/
+1	*other.hc.test*	--cacert	$ca	--resolve	other.hc.test:$tls:127.0.0.1	https://other.hc.test:$tls/
+1	certificate expires in * days (*), within --cert-days 2	--cacert	$ca	--cert-days	2	https://127.0.0.1:$soon/
+0	HTTP 200	--cacert	$ca	--cert-days	0	https://127.0.0.1:$soon/
+1	@(TLS handshake incomplete|no connection) *	-t	300ms	https://127.0.0.1:$hung/
+"
+	shopt -s extglob
+	local rc reason args
+	while IFS=$'\t' read -r rc reason args; do
+		[[ -n $rc ]] || continue
+		local -a argv
+		IFS=$'\t' read -r -a argv <<<"$args"
+		both_ways "$rc" "$reason" "${argv[@]}" || { echo "case: $reason: $args"; return 1; }
+	done <<<"$table"
+}
+
+@test "hc-http: a resident check reads cert_days afresh at every run" {
+	tls_server soon soon
+	run --separate-stderr hc-loop --resident -n 3 -i 50ms -t 30s -- \
+		hc-http -f --cacert "$BATS_FILE_TMPDIR/ca.pem" --cert-days 0 "https://127.0.0.1:$port/"
+	[[ $(grep -c '^up rc=0 .* http_code=200 time_ms=[0-9]* cert_days=0$' <<<"$output") == 3 ]]
+	# On a kept connection there is no handshake: the days come from the one it was made with.
+	run --separate-stderr hc-loop --resident -n 3 -i 50ms -t 30s -- hc-http -f --keep-alive \
+		--cacert "$BATS_FILE_TMPDIR/ca.pem" --cert-days 0 "https://127.0.0.1:$port/"
+	[[ $(grep -c '^up rc=0 .* http_code=200 time_ms=[0-9]* cert_days=0$' <<<"$output") == 3 ]]
+}
+
+# stream_has N PATTERN [NAME]: the stream of the background hc-loop NAME (loop)
+# has N lines matching PATTERN.
+stream_has() {
+	(($(grep -c -- "$2" "$BATS_TEST_TMPDIR/${3:-loop}.out") >= $1))
+}
+
+@test "hc-http: a resident check follows the server: up, down, up again" {
+	http_server srv
+	local p=$port
+	start_bg loop hc-loop --resident -i 100ms -t 30s -- hc-http -v "http://127.0.0.1:$p/"
+	wait_until 30 stream_has 2 '^up rc=0 '
+	kill "$(<"$BATS_TEST_TMPDIR/srv.pid")"
+	wait_until 30 stream_has 2 '^down rc=1 '
+	grep -q "down: connection refused" "$BATS_TEST_TMPDIR/loop.err"
+	# The same port again: the run after it is up, on a new connection.
+	start_bg srv2 python3 "$HC_SRCDIR/tests/servers/httpserver.py" --port "$p" \
+		--log "$BATS_TEST_TMPDIR/srv2.log" "$BATS_TEST_TMPDIR/srv2.port"
+	wait_until 30 test -s "$BATS_TEST_TMPDIR/srv2.port"
+	local ups
+	ups=$(grep -c '^up rc=0 ' "$BATS_TEST_TMPDIR/loop.out")
+	wait_until 30 stream_has $((ups + 2)) '^up rc=0 '
+	# Up, then down, then up: in that order, one resident process throughout.
+	[[ $(awk '{print $1}' "$BATS_TEST_TMPDIR/loop.out" | uniq | tr '\n' ' ') == "up down up "* ]]
+	[[ $(grep -c "resident check" "$BATS_TEST_TMPDIR/loop.err") == 0 ]]
+}
+
+# tcp_sockets PID: the inodes of the TCP sockets PID has open, one per line
+# (libcurl's own socketpair is not one).
+tcp_sockets() {
+	local inode
+	find "/proc/$1/fd" -lname 'socket:*' -printf '%l\n' 2>/dev/null | tr -dc '0-9\n' | sort |
+		while read -r inode; do
+			awk -v i="$inode" '$10 == i { found = 1 } END { exit !found }' \
+				"/proc/$1/net/tcp" "/proc/$1/net/tcp6" && echo "$inode"
+		done
+	return 0
+}
+
+# resident_pid NAME: the hc-http started by the background hc-loop NAME.
+resident_pid() {
+	local pid
+	pid=$(pgrep -P "$(<"$BATS_TEST_TMPDIR/$1.pid")")
+	[[ $(<"/proc/$pid/comm") == hc-http ]] && echo "$pid"
+}
+
+@test "hc-http: a resident check keeps no connection between runs unless --keep-alive" {
+	# A server that keeps connections open: only the check closes them.
+	http_server srv --keep-alive
+	start_bg loop hc-loop --resident -i 200ms -t 30s -- hc-http "http://127.0.0.1:$port/"
+	wait_until 30 stream_has 2 '^up rc=0 '
+	local pid
+	pid=$(resident_pid loop)
+	[[ -z $(tcp_sockets "$pid") ]]
+	stop_bg_all
+
+	http_server srv2 --keep-alive
+	start_bg kept hc-loop --resident -i 200ms -t 30s -- hc-http --keep-alive "http://127.0.0.1:$port/"
+	wait_until 30 stream_has 2 '^up rc=0 ' kept
+	pid=$(resident_pid kept)
+	local kept
+	kept=$(tcp_sockets "$pid")
+	[[ $(wc -l <<<"$kept") == 1 && -n $kept ]]
+	local runs
+	runs=$(wc -l <"$BATS_TEST_TMPDIR/kept.out")
+	wait_until 30 stream_has $((runs + 2)) '^up rc=0 ' kept
+	# Two runs later, the same connection.
+	[[ $(tcp_sockets "$pid") == "$kept" ]]
+}
+
+# find_program PID NAME: PID, or a child of it, runs NAME; sets $found to its PID.
+find_program() {
+	found=$1
+	[[ $(cat "/proc/$1/comm" 2>/dev/null) == "$2" ]] || found=$(pgrep -P "$1" -x "$2")
+}
+
+# lines_at_least N FILE: FILE has N lines or more.
+lines_at_least() {
+	(($(wc -l <"$2") >= $1))
+}
+
+@test "hc-http: thousands of resident runs keep memory and fds flat and leak nothing" {
+	http_server srv
+	# The allocator's quarantine (AddressSanitizer) would grow memory by design.
+	local -x ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=0:thread_local_quarantine_size_kb=0"
+	local answers=$BATS_TEST_TMPDIR/answers
+	mkfifo "$BATS_TEST_TMPDIR/requests"
+	# Opened read-write first, so that the check's open for reading does not block.
+	exec {req}<>"$BATS_TEST_TMPDIR/requests"
+	# setsid: a process group leader, as hc-loop starts a resident check.
+	HC_RESIDENT=1 setsid -w hc-http -f "http://127.0.0.1:$port/" \
+		<"$BATS_TEST_TMPDIR/requests" >"$answers" 2>"$BATS_TEST_TMPDIR/err" {req}>&- &
+	local leader=$!
+	wait_until 30 find_program "$leader" hc-http
+	local pid=$found
+	local batch first_rss first_fds rss fds
+	for batch in 1 2 3 4 5 6; do
+		printf 'check\n%.0s' {1..500} >&"$req"
+		wait_until 120 lines_at_least $((batch * 500)) "$answers"
+		rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
+		fds=$(find "/proc/$pid/fd" -mindepth 1 | wc -l)
+		if ((batch == 1)); then
+			first_rss=$rss first_fds=$fds
+		fi
+	done
+	exec {req}>&-
+	local rc=0
+	wait "$leader" || rc=$?
+	echo "# rss ${first_rss} -> ${rss} KiB, fds ${first_fds} -> ${fds}" >&3
+	cat "$BATS_TEST_TMPDIR/err"
+	[[ $rc == 0 ]]
+	[[ $(wc -l <"$answers") == 3000 ]]
+	[[ $(grep -cv '^0 http_code=200 time_ms=[0-9]*$' "$answers") == 0 ]]
+	((fds == first_fds))
+	((rss - first_rss < 2048))
 }

@@ -79,11 +79,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         no_body = status < 200 or status in (204, 304)
         if not no_body:
             self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
+        if not self.server.keep_alive:
+            self.send_header("Connection", "close")
         self.end_headers()
         if send_body and not no_body:
             self.wfile.write(body)
-        self.close_connection = True
+        self.close_connection = not self.server.keep_alive
 
     def serve(self, send_body):
         length = int(self.headers.get("Content-Length") or 0)
@@ -172,6 +173,7 @@ class Quiet:
     daemon_threads = True
     allow_reuse_address = True
     log = None
+    keep_alive = False
 
     def handle_error(self, request, client_address):
         pass
@@ -229,6 +231,8 @@ def main():
     ap.add_argument("--client-ca")
     ap.add_argument("--hang", action="store_true")
     ap.add_argument("--log")
+    ap.add_argument("--keep-alive", action="store_true",
+                    help="keep each connection open for more requests")
     ap.add_argument("portfile")
     args = ap.parse_args()
 
@@ -243,6 +247,7 @@ def main():
         hang(server.socket, args.portfile, port_text)
     server.server_activate()
     server.log = args.log
+    server.keep_alive = args.keep_alive
     if args.tls:
         server.socket = tls_context(args).wrap_socket(server.socket, server_side=True,
                                                       do_handshake_on_connect=False)
