@@ -428,12 +428,12 @@ read_auth_file(struct options *o)
 	char *buf = read_option_file(o, o->auth_file, AUTH_FILE_MAX, "auth file", &len);
 	o->auth = (struct http_secret){ .buf = buf, .size = AUTH_FILE_MAX + 2 };
 	buf[strcspn(buf, "\r\n")] = '\0';
-	char *colon = strchr(buf, ':');
-	if (colon == NULL || colon == buf)
+	size_t user_len = strcspn(buf, ":");
+	if (buf[user_len] != ':' || user_len == 0)
 		die_usage(o, "invalid auth file '%s': its first line is not USER:PASSWORD", o->auth_file);
-	*colon = '\0';
+	buf[user_len] = '\0';
 	o->auth.user = buf;
-	o->auth.password = colon + 1;
+	o->auth.password = buf + user_len + 1;
 }
 
 /* Compiles each --expect-regex. */
