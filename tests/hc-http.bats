@@ -884,12 +884,14 @@ both_ways() {
 @test "hc-http: a resident check reads cert_days afresh at every run" {
 	tls_server soon soon
 	run --separate-stderr hc-loop --resident -n 3 -i 50ms -t 30s -- \
-		hc-http -f --cacert "$BATS_FILE_TMPDIR/ca.pem" --cert-days 0 "https://127.0.0.1:$port/"
-	[[ $(grep -c '^up rc=0 .* http_code=200 time_ms=[0-9]* cert_days=0$' <<<"$output") == 3 ]]
+		hc-http -f -t 30s --cacert "$BATS_FILE_TMPDIR/ca.pem" --cert-days 0 "https://127.0.0.1:$port/"
+	[[ $(grep -c '^up rc=0 .* http_code=200 time_ms=[0-9]* cert_days=0$' <<<"$output") == 3 ]] ||
+		{ echo "$output" >&2; false; }
 	# On a kept connection there is no handshake: the days come from the one it was made with.
-	run --separate-stderr hc-loop --resident -n 3 -i 50ms -t 30s -- hc-http -f --keep-alive \
+	run --separate-stderr hc-loop --resident -n 3 -i 50ms -t 30s -- hc-http -f -t 30s --keep-alive \
 		--cacert "$BATS_FILE_TMPDIR/ca.pem" --cert-days 0 "https://127.0.0.1:$port/"
-	[[ $(grep -c '^up rc=0 .* http_code=200 time_ms=[0-9]* cert_days=0$' <<<"$output") == 3 ]]
+	[[ $(grep -c '^up rc=0 .* http_code=200 time_ms=[0-9]* cert_days=0$' <<<"$output") == 3 ]] ||
+		{ echo "$output" >&2; false; }
 }
 
 # stream_has N PATTERN [NAME]: the stream of the background hc-loop NAME (loop)
