@@ -23,7 +23,7 @@
 #include "pglag.h"
 
 #define RECHECK_DELAY      (200 * HC_NS_PER_MS)  /* before re-checking a lagging sample */
-#define CANCEL_RESERVE_MAX (100 * HC_NS_PER_MS)  /* kept at the end to cancel a late query */
+#define CANCEL_RESERVE_MAX (500 * HC_NS_PER_MS)  /* kept at the end to cancel a late query */
 #define DAY                (24 * 3600 * HC_NS_PER_S)
 
 struct options {
@@ -153,7 +153,7 @@ run_check(void *ctx, struct hc_verdict *v)
 	struct state *st = ctx;
 	const struct options *o = st->o;
 	hc_deadline deadline = hc_deadline_in(o->timeout);
-	int64_t reserve = o->timeout / 10 < CANCEL_RESERVE_MAX ? o->timeout / 10 : CANCEL_RESERVE_MAX;
+	int64_t reserve = o->timeout / 4 < CANCEL_RESERVE_MAX ? o->timeout / 4 : CANCEL_RESERVE_MAX;
 	hc_deadline query_deadline = { deadline.at - reserve };
 
 	PGconn *conn = open_connection(st, deadline, v);
