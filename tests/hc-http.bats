@@ -886,12 +886,12 @@ both_ways() {
 	run --separate-stderr hc-loop --resident -n 3 -i 50ms -t 30s -- \
 		hc-http -f -t 30s --cacert "$BATS_FILE_TMPDIR/ca.pem" --cert-days 0 "https://127.0.0.1:$port/"
 	[[ $(grep -c '^up rc=0 .* http_code=200 time_ms=[0-9]* cert_days=0$' <<<"$output") == 3 ]] ||
-		{ echo "$output" >&2; false; }
+		{ echo "out: $output" "err: $stderr" >&2; false; }
 	# On a kept connection there is no handshake: the days come from the one it was made with.
 	run --separate-stderr hc-loop --resident -n 3 -i 50ms -t 30s -- hc-http -f -t 30s --keep-alive \
 		--cacert "$BATS_FILE_TMPDIR/ca.pem" --cert-days 0 "https://127.0.0.1:$port/"
 	[[ $(grep -c '^up rc=0 .* http_code=200 time_ms=[0-9]* cert_days=0$' <<<"$output") == 3 ]] ||
-		{ echo "$output" >&2; false; }
+		{ echo "out: $output" "err: $stderr" >&2; false; }
 }
 
 # stream_has N PATTERN [NAME]: the stream of the background hc-loop NAME (loop)
