@@ -6,10 +6,11 @@ usage: latency.py [options] TCPSERVER TEMPLATE
 Each try starts a fresh service (TCPSERVER, tests/servers/tcpserver.py, in hold
 mode on 127.0.0.1, port 0) and a fresh pipeline: TEMPLATE with {port} replaced,
 run by /bin/sh -c with its standard input a pipe that stays open and its
-standard output a pipe read here.  Once the pipeline has written its first
-'announce' line, the try waits a random time, uniform in [0, --offset), so that
-the kill falls anywhere in the check schedule, then kills the service with
-SIGKILL and takes the monotonic time.  The latency is the time from the kill
+standard output a pipe read here.  Tries run in batches of --parallel.  Once
+every pipeline of the batch has written its first 'announce' line, each try
+waits a random time, uniform in [0, --offset), so that the kill falls anywhere
+in the check schedule, then kills its service with SIGKILL and takes the
+monotonic time.  The latency is the time from the kill
 to the moment the first 'withdraw' line after it is read from the pipe.
 Every process is stopped by its PID at the end of its try.
 
@@ -125,8 +126,6 @@ class Try:
         *lines, self.buffer = self.buffer.split(b"\n")
         for line in lines:
             if line.startswith(b"announce"):
-                if self.kill_at is None:
-                    self.kill_at = now + random.uniform(0, self.args.offset)
                 self.announced = True
             elif line.startswith(b"withdraw"):
                 if self.killed_at is not None:
@@ -144,6 +143,10 @@ class Try:
         if now - self.started > self.args.timeout:
             self.failed = "no %s within %gs" % (
                 "withdraw" if self.killed_at else "announce", self.args.timeout)
+
+    def schedule_kill(self, now):
+        """The kill comes at a random point of the next --offset seconds."""
+        self.kill_at = now + random.uniform(0, self.args.offset)
 
     def next_deadline(self):
         if self.kill_at is not None and self.killed_at is None:
@@ -180,38 +183,51 @@ def main():
     args = parser.parse_args()
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    latencies, failures, false_downs, running, everyone = [], 0, 0, [], []
+    latencies, failures, false_downs, everyone = [], 0, 0, []
     selector = selectors.DefaultSelector()
     started = 0
     with tempfile.TemporaryDirectory() as tmpdir:
         try:
-            while started < args.tries or running:
-                while started < args.tries and len(running) < args.parallel:
+            # Batches of --parallel tries.  No kill comes before every try of
+            # the batch has announced, so the start of the other services and
+            # pipelines (Python, the shells) does not delay a measured one,
+            # and no try is stopped before the whole batch is done, so
+            # stopping one does not hold up reading the others.
+            while started < args.tries:
+                batch = []
+                while started < args.tries and len(batch) < args.parallel:
                     started += 1
                     t = Try(args, tmpdir, started, everyone)
-                    running.append(t)
+                    batch.append(t)
                     selector.register(t, selectors.EVENT_READ)
-                wait = min(t.next_deadline() for t in running) - time.monotonic()
-                for key, _ in selector.select(max(wait, 0)):
-                    key.fileobj.on_readable(time.monotonic())
-                now = time.monotonic()
-                for t in list(running):
-                    if not t.done():
-                        t.on_time(now)
-                    if t.done():
-                        selector.unregister(t)
-                        running.remove(t)
-                        t.close()
-                        false_downs += t.false_downs
-                        if t.latency is not None:
-                            latencies.append(t.latency * 1000)
-                        else:
-                            failures += 1
-                        if args.verbose or t.latency is None:
-                            print("latency.py: try on port %d: %s" % (
-                                t.port, "%.1f ms" % (t.latency * 1000)
-                                if t.latency is not None else t.failed),
-                                file=sys.stderr)
+                armed = False
+                while not all(t.done() for t in batch):
+                    running = [t for t in batch if not t.done()]
+                    wait = min(t.next_deadline() for t in running) - time.monotonic()
+                    for key, _ in selector.select(max(wait, 0)):
+                        key.fileobj.on_readable(time.monotonic())
+                    now = time.monotonic()
+                    if not armed and all(t.announced or t.done() for t in batch):
+                        armed = True
+                        for t in running:
+                            t.schedule_kill(now)
+                    for t in running:
+                        if not t.done():
+                            t.on_time(now)
+                        if t.done():
+                            selector.unregister(t)
+                for t in batch:
+                    t.close()
+                    false_downs += t.false_downs
+                    if t.latency is not None:
+                        latencies.append(t.latency * 1000)
+                    else:
+                        failures += 1
+                    if args.verbose or t.latency is None:
+                        print("latency.py: try on port %d: %s" % (
+                            t.port, "%.1f ms" % (t.latency * 1000)
+                            if t.latency is not None else t.failed),
+                            file=sys.stderr)
         finally:
             for t in everyone:
                 t.close()
