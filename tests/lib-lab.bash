@@ -249,6 +249,15 @@ PY
 lab_down() {
 	[[ -n ${LAB:-} ]] || return 0
 	local f pid
+	# A failed test shows what its hosts' ExaBGP and pipelines said (bats
+	# prints a teardown's output with the failure).
+	if [[ -z ${BATS_TEST_COMPLETED:-} ]]; then
+		for f in "$LAB_DIR"/exabgp-h*.out "$LAB_DIR"/exabgp-h*.log; do
+			[[ -s $f ]] || continue
+			echo "# the last lines of $f:"
+			tail -n 25 "$f"
+		done
+	fi
 	for f in "$LAB_DIR"/*.pid; do
 		[[ -s $f && $f != */bird.pid ]] || continue
 		pid=$(<"$f")
