@@ -199,8 +199,7 @@ update_dynamic_med(const struct announce_options *o, struct announce_runtime *r,
 static bool
 is_exabgp_ack(const char *line)
 {
-	return strcmp(line, "done") == 0 || strcmp(line, "error") == 0
-	    || strncmp(line, "error: ", 7) == 0 || hc_exabgp_shutdown_line(line, strlen(line));
+	return hc_exabgp_line_kind(line, strlen(line)) != HC_EXABGP_OTHER;
 }
 
 void

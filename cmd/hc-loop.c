@@ -205,6 +205,7 @@ struct loop {
 	bool stdin_open;                /* still reading acks from stdin */
 	bool stdin_eof_ends;            /* stdin is a pipe or socket: EOF means ExaBGP left */
 	struct hc_linebuf acks;
+	struct hc_exabgp_acks ack_reason;       /* main's "error: REASON" before its "error" */
 	long long errors_unreported;
 	int64_t error_report_at;        /* no "error" report before this */
 	uint64_t rng;
@@ -675,16 +676,22 @@ flush_error_report(struct loop *l)
 	l->error_report_at = hc_now() + ERROR_REPORT_NS;
 }
 
-/* An "error" ack: said at once, then at most one summary every ERROR_REPORT_NS. */
+/*
+ * An "error" ack, with the reason ExaBGP gave or NULL: said at once, then at
+ * most one summary every ERROR_REPORT_NS.
+ */
 static void
-note_error_ack(struct loop *l)
+note_error_ack(struct loop *l, const char *reason)
 {
 	if (hc_now() < l->error_report_at) {
 		l->errors_unreported++;
 		return;
 	}
-	hc_logx("ExaBGP answered 'error' to a command (does the neighbor list this process "
-	    "in api { processes }?)");
+	if (reason != NULL)
+		hc_logx("ExaBGP answered 'error' to a command: %s", reason);
+	else
+		hc_logx("ExaBGP answered 'error' to a command (does the neighbor list this process "
+		    "in api { processes }?)");
 	l->error_report_at = hc_now() + ERROR_REPORT_NS;
 }
 
@@ -699,14 +706,16 @@ read_stdin(struct loop *l)
 		return;
 	}
 	char *line;
+	const char *reason;
 	size_t len;
 	enum hc_line kind;
 	while ((kind = hc_linebuf_next(&l->acks, &line, &len)) != HC_LINE_NONE) {
 		if (kind != HC_LINE_OK)
 			continue;
-		if (strcmp(line, "error") == 0) {
-			note_error_ack(l);
-		} else if (hc_exabgp_shutdown_line(line, len)) {
+		enum hc_exabgp_line ack = hc_exabgp_ack(&l->ack_reason, line, len, &reason);
+		if (ack == HC_EXABGP_ERROR) {
+			note_error_ack(l, reason);
+		} else if (ack == HC_EXABGP_SHUTDOWN) {
 			if (l->o->verbose)
 				hc_logx("ExaBGP is shutting down");
 			stop(l, false);

@@ -191,3 +191,63 @@ hc_exabgp_shutdown_line(const char *line, size_t len)
 	const char *p = line + n, *end = line + len;
 	return skip_space_number(&p, end) && skip_space_number(&p, end) && p == end;
 }
+
+enum hc_exabgp_line
+hc_exabgp_line_kind(const char *line, size_t len)
+{
+	static const char reason[] = "error: ";
+	size_t n = sizeof reason - 1;
+	if (len == 4 && memcmp(line, "done", 4) == 0)
+		return HC_EXABGP_DONE;
+	if (len == 5 && memcmp(line, "error", 5) == 0)
+		return HC_EXABGP_ERROR;
+	if (len > n && memcmp(line, reason, n) == 0)
+		return HC_EXABGP_REASON;
+	if (hc_exabgp_shutdown_line(line, len))
+		return HC_EXABGP_SHUTDOWN;
+	return HC_EXABGP_OTHER;
+}
+
+/* Copies text (len bytes) into reason as a printable string, cut with "..." to fit. */
+static void
+keep_reason(char reason[HC_EXABGP_REASON_MAX], const char *text, size_t len)
+{
+	static const char cut[] = "...";
+	size_t room = HC_EXABGP_REASON_MAX - 1, n = len;
+	if (n > room)
+		n = room - (sizeof cut - 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)text[i];
+		reason[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	if (n < len) {
+		memcpy(reason + n, cut, sizeof cut - 1);
+		n += sizeof cut - 1;
+	}
+	reason[n] = '\0';
+}
+
+enum hc_exabgp_line
+hc_exabgp_ack(struct hc_exabgp_acks *acks, const char *line, size_t len, const char **reason)
+{
+	static const size_t prefix = sizeof "error: " - 1;
+	enum hc_exabgp_line kind = hc_exabgp_line_kind(line, len);
+	*reason = NULL;
+	switch (kind) {
+	case HC_EXABGP_REASON:
+		keep_reason(acks->reason, line + prefix, len - prefix);
+		acks->have_reason = true;
+		break;
+	case HC_EXABGP_ERROR:
+		if (acks->have_reason)
+			*reason = acks->reason;
+		acks->have_reason = false;
+		break;
+	case HC_EXABGP_DONE:
+		acks->have_reason = false;
+		break;
+	default:
+		break;
+	}
+	return kind;
+}

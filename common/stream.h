@@ -71,4 +71,35 @@ size_t hc_status_format(const struct hc_status *st, char *buf, size_t size);
  */
 bool hc_exabgp_shutdown_line(const char *line, size_t len);
 
+/* What a line ExaBGP writes to a process is. */
+enum hc_exabgp_line {
+	HC_EXABGP_OTHER,        /* an event, an empty line, anything else */
+	HC_EXABGP_DONE,         /* "done": the command was taken */
+	HC_EXABGP_ERROR,        /* "error": the command was refused */
+	HC_EXABGP_REASON,       /* "error: REASON" (main): why, before its "error" */
+	HC_EXABGP_SHUTDOWN,     /* hc_exabgp_shutdown_line */
+};
+
+/* The kind of line (len bytes, no newline). */
+enum hc_exabgp_line hc_exabgp_line_kind(const char *line, size_t len);
+
+#define HC_EXABGP_REASON_MAX 256   /* bytes kept of a reason, with its NUL */
+
+/* The acks read so far from ExaBGP: the reason waiting for its "error". */
+struct hc_exabgp_acks {
+	char reason[HC_EXABGP_REASON_MAX];
+	bool have_reason;
+};
+
+/*
+ * Reads one line ExaBGP wrote (len bytes, no newline; a zeroed acks to
+ * start) and returns its kind.  On HC_EXABGP_ERROR, *reason is the REASON of
+ * the last "error: REASON" line read since the previous done or error, made
+ * printable (other bytes become '?') and cut to fit with "...", or NULL when
+ * there was none, as from ExaBGP 4.2 and 5.0; it stays valid until the next
+ * call.  A reason line is not an ack of its own: the "error" after it is.
+ */
+enum hc_exabgp_line hc_exabgp_ack(struct hc_exabgp_acks *acks, const char *line, size_t len,
+    const char **reason);
+
 #endif

@@ -103,7 +103,8 @@ lab_up_serving() {
 }
 
 # lab_bird_start: BIRD in the router namespace, passive eBGP to every host,
-# ECMP (merge paths) into the router's kernel table.  LAB_BIRD_HOSTS_EXTRA,
+# ECMP (merge paths) into the router's kernel table, and what the ExaBGP
+# under test needs of BIRD (exabgp_bird_needs).  LAB_BIRD_HOSTS_EXTRA,
 # if set, is added to the hosts' template (another channel, say) and
 # LAB_BIRD_EXTRA to the end of the configuration.
 lab_bird_start() {
@@ -120,6 +121,7 @@ lab_bird_start() {
 		echo "  local as $LAB_ROUTER_AS;"
 		echo "  passive on;"
 		echo "  hold time 9; keepalive time 3;"
+		echo "  $(exabgp_bird_needs)"
 		echo "  ipv4 { import filter { if net ~ [ 203.0.113.0/24{32,32} ] then accept; reject; }; export none; };"
 		[[ -z ${LAB_BIRD_HOSTS_EXTRA:-} ]] || echo "$LAB_BIRD_HOSTS_EXTRA"
 		echo "}"

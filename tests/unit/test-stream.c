@@ -78,5 +78,65 @@ main(void)
 		ok(!hc_exabgp_shutdown_line(not_shutdown[i], strlen(not_shutdown[i])),
 		    "'%s' is not a shutdown line", not_shutdown[i]);
 	ok(!hc_exabgp_shutdown_line("shutdown 22851 22839", 14), "a line cut short is not one");
+
+	/* Acks: "done" and "error"; main (4460078e) writes "error: REASON" before its "error". */
+	static const struct {
+		const char *line;
+		enum hc_exabgp_line kind;
+	} kinds[] = {
+		{ "done", HC_EXABGP_DONE }, { "error", HC_EXABGP_ERROR },
+		{ "error: Could not parse route", HC_EXABGP_REASON }, { "error: x", HC_EXABGP_REASON },
+		{ "shutdown 22851 22839", HC_EXABGP_SHUTDOWN }, { "", HC_EXABGP_OTHER },
+		{ "error:", HC_EXABGP_OTHER }, { "error: ", HC_EXABGP_OTHER },
+		{ "errors", HC_EXABGP_OTHER }, { "Error", HC_EXABGP_OTHER },
+		{ "error:x", HC_EXABGP_OTHER }, { "done ", HC_EXABGP_OTHER },
+		{ "neighbor 192.0.2.1 up", HC_EXABGP_OTHER }, { "{\"error\": \"x\"}", HC_EXABGP_OTHER },
+	};
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		ok(hc_exabgp_line_kind(kinds[i].line, strlen(kinds[i].line)) == kinds[i].kind,
+		    "'%s' is of kind %d", kinds[i].line, (int)kinds[i].kind);
+	ok(hc_exabgp_line_kind("errorX", 5) == HC_EXABGP_ERROR, "the length, not a NUL, ends a line");
+
+	struct hc_exabgp_acks acks = { 0 };
+	const char *reason = "unset";
+	ok(hc_exabgp_ack(&acks, "error", 5, &reason) == HC_EXABGP_ERROR && reason == NULL,
+	    "an error without a reason line has none (4.2, 5.0)");
+	/* As main at 4460078e answers an as-path number above 65535 in API 4. */
+	const char *why = "error: Unexpected error: error: 'H' format requires 0 <= number <= 65535";
+	ok(hc_exabgp_ack(&acks, why, strlen(why), &reason) == HC_EXABGP_REASON && reason == NULL,
+	    "a reason line is no ack of its own");
+	ok(hc_exabgp_ack(&acks, "neighbor 192.0.2.1 up", 21, &reason) == HC_EXABGP_OTHER,
+	    "an event between them is passed over");
+	ok(hc_exabgp_ack(&acks, "error", 5, &reason) == HC_EXABGP_ERROR && reason != NULL &&
+	    strcmp(reason, why + 7) == 0, "the error after it takes its reason");
+	ok(hc_exabgp_ack(&acks, "error", 5, &reason) == HC_EXABGP_ERROR && reason == NULL,
+	    "a reason serves one error only");
+	ok(hc_exabgp_ack(&acks, "error: stale", 12, &reason) == HC_EXABGP_REASON &&
+	    hc_exabgp_ack(&acks, "done", 4, &reason) == HC_EXABGP_DONE &&
+	    hc_exabgp_ack(&acks, "error", 5, &reason) == HC_EXABGP_ERROR && reason == NULL,
+	    "a done between them drops the reason");
+	ok(hc_exabgp_ack(&acks, "error: first", 12, &reason) == HC_EXABGP_REASON &&
+	    hc_exabgp_ack(&acks, "error: second", 13, &reason) == HC_EXABGP_REASON &&
+	    hc_exabgp_ack(&acks, "error", 5, &reason) == HC_EXABGP_ERROR && reason != NULL &&
+	    strcmp(reason, "second") == 0, "of two reason lines, the last is the reason");
+	char ctl[] = "error: a\tb\x1b[31mc\xc3\xa9";
+	ok(hc_exabgp_ack(&acks, ctl, sizeof ctl - 1, &reason) == HC_EXABGP_REASON &&
+	    hc_exabgp_ack(&acks, "error", 5, &reason) == HC_EXABGP_ERROR && reason != NULL &&
+	    strcmp(reason, "a?b?[31mc??") == 0, "a reason is made printable");
+	char lng[HC_EXABGP_REASON_MAX + 100] = "error: ";
+	memset(lng + 7, 'r', sizeof lng - 8);
+	lng[sizeof lng - 1] = '\0';
+	ok(hc_exabgp_ack(&acks, lng, strlen(lng), &reason) == HC_EXABGP_REASON &&
+	    hc_exabgp_ack(&acks, "error", 5, &reason) == HC_EXABGP_ERROR && reason != NULL &&
+	    strlen(reason) == HC_EXABGP_REASON_MAX - 1 &&
+	    strcmp(reason + HC_EXABGP_REASON_MAX - 4, "...") == 0 && reason[0] == 'r',
+	    "a long reason is cut to fit, with '...'");
+	char fits[HC_EXABGP_REASON_MAX + 7] = "error: ";
+	memset(fits + 7, 'f', HC_EXABGP_REASON_MAX - 1);
+	fits[7 + HC_EXABGP_REASON_MAX - 1] = '\0';
+	ok(hc_exabgp_ack(&acks, fits, strlen(fits), &reason) == HC_EXABGP_REASON &&
+	    hc_exabgp_ack(&acks, "error", 5, &reason) == HC_EXABGP_ERROR && reason != NULL &&
+	    strlen(reason) == HC_EXABGP_REASON_MAX - 1 && strchr(reason, '.') == NULL,
+	    "a reason that just fits is whole");
 	return tap_done();
 }
