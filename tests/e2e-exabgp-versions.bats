@@ -101,7 +101,7 @@ ext_communities_are() {
 			#!/bin/sh
 			exec 3<&0
 			cat <&3 >>"$LAB/acks" &
-			tail -n +1 -f "$LAB/stream" | exec "$HC_BUILDDIR/hc-announce" --min-lifetime 0 \\
+			tail -n +1 -f "$LAB/stream" | exec "$HC_BIN/hc-announce" --min-lifetime 0 \\
 				--extended-community target:192.0.2.1:100 --extended-community target:4200000000:1 \\
 				--extended-community target:65000:4294967295 --extended-community origin:192.0.2.2:7 \\
 				203.0.113.61 2>>"$LAB/hc.err"
@@ -130,8 +130,8 @@ shutdown_pipeline() {
 	cat >"$LAB/pipeline" <<-EOF
 		#!/bin/sh
 		exec 2>>"$LAB/hc.err"
-		tee -a "$LAB/stdin" | "$HC_BUILDDIR/hc-loop" -v -i 200ms -t 1s -- true |
-			"$HC_BUILDDIR/hc-announce" --min-lifetime 0 203.0.113.10
+		tee -a "$LAB/stdin" | "$HC_BIN/hc-loop" -v -i 200ms -t 1s -- true |
+			"$HC_BIN/hc-announce" --min-lifetime 0 203.0.113.10
 	EOF
 	chmod +x "$LAB/pipeline"
 	exabgp_with "$LAB/pipeline"
@@ -213,7 +213,7 @@ starts_without_encoder() {
 failing_pipeline() {
 	cat >"$LAB/pipeline" <<-EOF
 		#!/bin/sh
-		false | exec "$HC_BUILDDIR/hc-announce" --min-lifetime $1 203.0.113.10
+		false | exec "$HC_BIN/hc-announce" --min-lifetime $1 203.0.113.10
 	EOF
 	chmod +x "$LAB/pipeline"
 	exabgp_with "$LAB/pipeline"
@@ -337,8 +337,8 @@ ack_probe() {
 	cat >"$LAB/pipeline" <<-EOF
 		#!/bin/sh
 		exec 2>>"$LAB/hc.err"
-		tee -a "$LAB/stdin" | "$HC_BUILDDIR/hc-loop" -i 200ms -t 1s -- true |
-			"$HC_BUILDDIR/hc-announce" --min-lifetime 0 --as-path 4200000000 203.0.113.10
+		tee -a "$LAB/stdin" | "$HC_BIN/hc-loop" -i 200ms -t 1s -- true |
+			"$HC_BIN/hc-announce" --min-lifetime 0 --as-path 4200000000 203.0.113.10
 	EOF
 	chmod +x "$LAB/pipeline"
 	exabgp_with "$LAB/pipeline"

@@ -610,7 +610,7 @@ while True:
 		"$4" -v -t 3s "host=a.hc.test,b.hc.test port=$2 user=hc_monitor dbname=postgres"
 		rc=$?
 		kill $helper
-		exit $rc' sh "$tmp" "$port_r" "$PGT/sock/.s.PGSQL.$port_r" "$HC_BUILDDIR/hc-pglag"
+		exit $rc' sh "$tmp" "$port_r" "$PGT/sock/.s.PGSQL.$port_r" "$HC_BIN/hc-pglag"
 	echo "status $status: $stderr"
 	assert_success
 	[[ $stderr == "hc-pglag: b.hc.test:$port_r (127.0.0.1) up in "*": streaming replica; "* ]]

@@ -77,7 +77,7 @@ handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.
 Server((sys.argv[1], 80), handler).serve_forever()
 ' "$LAB_VIP6" "$dir" 3>&- >"$LAB_DIR/www6-$i.log" 2>&1 &
 	echo "$!" >"$LAB_DIR/www6-$i.pid"
-	wait_until 30 ip netns exec "$(lab_ns "h$i")" "$HC_BUILDDIR/hc-tcp" -t 2s "$LAB_VIP6" 80
+	wait_until 30 ip netns exec "$(lab_ns "h$i")" "$HC_BIN/hc-tcp" -t 2s "$LAB_VIP6" 80
 }
 
 # lab_service6_stop I: kills host I's IPv6 HTTP server by PID.
