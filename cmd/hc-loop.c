@@ -327,7 +327,10 @@ state_of(const struct options *o, const struct run *r, const struct run_end *e)
 	return HC_STATE_DOWN;
 }
 
-/* Writes the run's line; on EPIPE (the reader left) stops quietly. */
+/*
+ * Writes the run's line; on EPIPE (the reader left) stops quietly, and so
+ * when a stop signal comes while the line waits for a reader that does not read.
+ */
 static void
 report_run(struct loop *l, const struct run_end *e)
 {
@@ -362,8 +365,9 @@ report_run(struct loop *l, const struct run_end *e)
 	if (l->o->verbose)
 		hc_logx("run %lld: %s", l->runs + 1, line);
 
-	if (hc_write_line(STDOUT_FILENO, line) == -1) {
-		if (errno != EPIPE) {
+	if (hc_sig_write_line(STDOUT_FILENO, line, hc_deadline_at(HC_NEVER)) == -1) {
+		/* EINTR: a stop signal came while the reader did not read; on_signal takes it. */
+		if (errno != EPIPE && errno != EINTR) {
 			hc_warn("write");
 			l->exit_status = HC_EXIT_FAILURE;
 		}
