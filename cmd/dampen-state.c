@@ -209,37 +209,57 @@ struct line_info {
 };
 
 /*
+ * The longest line of hc-dampen's own fields: state, raw=, penalty= (what
+ * write_status's 32-byte buffer holds), hold= and why= (the longest of
+ * "invalid" and "timer").
+ */
+#define OWN_FIELDS_MAX (sizeof "down raw=down penalty=" - 1 + 32 + \
+	sizeof " hold=suppressed why=invalid" - 1)
+_Static_assert(OWN_FIELDS_MAX <= HC_STREAM_LINE_MAX, "hc-dampen's own fields fit a line");
+
+/*
+ * Formats st with the dampened state and raw=, penalty=, hold= and why= into
+ * line (HC_STREAM_LINE_MAX + 1 bytes).  false when they do not fit.
+ */
+static bool
+format_status(const struct damper *d, struct hc_status *st, const struct line_info *li,
+    const char *penalty, char *line)
+{
+	hc_status_del(st, "penalty");
+	hc_status_del(st, "hold");
+	st->state = d->output;
+	bool ok = hc_status_set(st, "raw", hc_state_name(li->raw));
+	if (d->o->damping)
+		ok = ok && hc_status_set(st, "penalty", penalty);
+	if (d->hold != NULL)
+		ok = ok && hc_status_set(st, "hold", d->hold);
+	if (li->why != NULL)
+		ok = ok && hc_status_set(st, "why", li->why);
+	return ok && hc_status_format(st, line, HC_STREAM_LINE_MAX + 1) > 0;
+}
+
+/*
  * Writes st (the input's fields, or none) with the dampened state and raw=,
  * penalty=, hold= and why=.  When those do not fit in a stream line, the
- * input's fields are dropped from it, with a warning.
+ * input's fields are dropped from it, with a warning: two tries at most, as
+ * the second has only hc-dampen's own fields (OWN_FIELDS_MAX).
  */
 static void
 write_status(struct dampen_filter *f, struct hc_status *st, const struct line_info *li,
     int64_t now, int64_t mono)
 {
 	const struct damper *d = &f->d;
-	char penalty[32];
+	char penalty[32] = "";
 	if (d->o->damping)
 		snprintf(penalty, sizeof penalty, "%.0f", penalty_now(d, now));
 	char line[HC_STREAM_LINE_MAX + 1];
-	for (int attempt = 0;; attempt++) {
-		if (attempt == 1) {
-			warn_limited(&f->warn, mono, "line %llu: no room for hc-dampen's fields; "
-			    "the line's own fields are dropped", li->lineno);
-			st->nfields = 0;
-		}
-		hc_status_del(st, "penalty");
-		hc_status_del(st, "hold");
-		st->state = d->output;
-		bool ok = hc_status_set(st, "raw", hc_state_name(li->raw));
-		if (d->o->damping)
-			ok = ok && hc_status_set(st, "penalty", penalty);
-		if (d->hold != NULL)
-			ok = ok && hc_status_set(st, "hold", d->hold);
-		if (li->why != NULL)
-			ok = ok && hc_status_set(st, "why", li->why);
-		if (ok && hc_status_format(st, line, sizeof line) > 0)
-			break;
+	if (!format_status(d, st, li, penalty, line)) {
+		warn_limited(&f->warn, mono, "line %llu: no room for hc-dampen's fields; "
+		    "the line's own fields are dropped", li->lineno);
+		st->nfields = 0;
+		if (!format_status(d, st, li, penalty, line))
+			hc_diex(HC_EXIT_FAILURE, "line %llu: hc-dampen's own fields do not fit",
+			    li->lineno);
 	}
 	f->sink.write(f->sink.ctx, line);
 }
