@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include "clock.h"
 #include "hc.h"
 #include "io.h"
+#include "opt.h"
 #include "parse.h"
 #include "sig.h"
 #include "stream.h"
@@ -39,7 +39,7 @@ enum {
 	OPT_DOWN_COMMUNITY, OPT_MAINT_COMMUNITY, OPT_DRAIN, OPT_DRAIN_MED, OPT_EXTENDED,
 	OPT_LARGE, OPT_LOCAL_PREF, OPT_MED_DOWN, OPT_MED_MAINT, OPT_MED_STEP, OPT_MED_FROM,
 	OPT_MED_MIN, OPT_MED_MAX, OPT_MED_HYSTERESIS, OPT_METRICS, OPT_MIN_LIFETIME,
-	OPT_NEIGHBOR, OPT_ORIGIN, OPT_PATH_ID, OPT_PEER_SYNTAX, OPT_STALE, OPT_USAGE, OPT_API,
+	OPT_NEIGHBOR, OPT_ORIGIN, OPT_PATH_ID, OPT_PEER_SYNTAX, OPT_STALE, OPT_API,
 };
 
 static const struct argp_option option_table[] = {
@@ -93,23 +93,11 @@ static const struct argp_option option_table[] = {
 	{ NULL, 0, NULL, 0, "Reporting:", 5 },
 	{ "name", 'N', "NAME", 0, "Name in logs and metrics (default: the first prefix)", 5 },
 	{ "metrics", OPT_METRICS, "FILE", 0, "Write Prometheus metrics to FILE (textfile collector)", 5 },
-	{ "help", '?', NULL, 0, "Give this help list", -1 },
-	{ "usage", OPT_USAGE, NULL, 0, "Give a short usage message", -1 },
 	{ 0 }
 };
 
 /* Records the first usage error; parsing goes on so every prefix is known. */
-__attribute__((format(printf, 2, 3)))
-static void
-usage_error(struct announce_options *o, const char *fmt, ...)
-{
-	if (o->error[0] != '\0')
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(o->error, sizeof o->error, fmt, ap);
-	va_end(ap);
-}
+#define usage_error(o, ...) hc_opt_error((o)->error, sizeof (o)->error, __VA_ARGS__)
 
 /* Parses a 32-bit unsigned option value into *out, or records the error. */
 static void
@@ -340,12 +328,6 @@ parse_option(int key, char *arg, struct argp_state *state)
 			usage_error(o, "invalid --metrics '': empty");
 		o->metrics = arg;
 		break;
-	case '?':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP & ~ARGP_HELP_EXIT_OK);
-		exit(HC_EXIT_UP);
-	case OPT_USAGE:
-		argp_state_help(state, stdout, ARGP_HELP_USAGE);
-		exit(HC_EXIT_UP);
 	case ARGP_KEY_ARG: parse_prefix_arg(o, arg); break;
 	case ARGP_KEY_END:
 		if (state->arg_num == 0)
@@ -634,11 +616,13 @@ fail_usage(struct announce_options *o, int sigfd, int64_t start)
 int
 main(int argc, char **argv)
 {
+	static const struct argp_child children[] = { { &hc_opt_help, 0, NULL, -1 }, { 0 } };
 	static const struct argp argp = {
 		option_table, parse_option, "PREFIX...",
 		"Announce PREFIX... through ExaBGP's text API while the status stream on standard "
 		"input says up, and withdraw them otherwise."
-		"\vExit status: 0 normal end, 2 usage error, 3 internal failure.", NULL, NULL, NULL
+		"\vExit status: 0 normal end, 2 usage error, 3 internal failure.",
+		children, NULL, NULL
 	};
 	struct announce_options o = {
 		.route = { .med = { [SET_UP] = 100, [SET_DOWN] = 1000, [SET_MAINT] = 500 },

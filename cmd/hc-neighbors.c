@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "hc.h"
 #include "io.h"
+#include "opt.h"
 #include "neighbors.h"
 #include "parse.h"
 #include "sig.h"
@@ -50,27 +51,13 @@ struct neighbors {
 	char error[300];
 };
 
-enum { OPT_USAGE = 256 };
-
 static const struct argp_option option_table[] = {
 	{ "metrics", 'm', "FILE", 0, "Write Prometheus metrics to FILE (textfile collector)", 0 },
-	{ "help", '?', NULL, 0, "Give this help list", -1 },
-	{ "usage", OPT_USAGE, NULL, 0, "Give a short usage message", -1 },
 	{ 0 }
 };
 
 /* Records the first usage error. */
-__attribute__((format(printf, 2, 3)))
-static void
-usage_error(struct neighbors *t, const char *fmt, ...)
-{
-	if (t->error[0] != '\0')
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(t->error, sizeof t->error, fmt, ap);
-	va_end(ap);
-}
+#define usage_error(t, ...) hc_opt_error((t)->error, sizeof (t)->error, __VA_ARGS__)
 
 /* The neighbor with canonical address addr, added (down) if new; NULL when the table is full. */
 static struct neighbor *
@@ -99,12 +86,6 @@ parse_option(int key, char *arg, struct argp_state *state)
 			usage_error(t, "invalid --metrics '': empty");
 		t->metrics = arg;
 		break;
-	case '?':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP & ~ARGP_HELP_EXIT_OK);
-		exit(HC_EXIT_UP);
-	case OPT_USAGE:
-		argp_state_help(state, stdout, ARGP_HELP_USAGE);
-		exit(HC_EXIT_UP);
 	case ARGP_KEY_ARG:
 		if (!neighbors_canonical_addr(arg, addr, sizeof addr))
 			usage_error(t, "invalid neighbor '%s': not an IPv4 or IPv6 address", arg);
@@ -328,12 +309,14 @@ drain_until_end(int sigfd)
 int
 main(int argc, char **argv)
 {
+	static const struct argp_child children[] = { { &hc_opt_help, 0, NULL, -1 }, { 0 } };
 	static const struct argp argp = {
 		option_table, parse_option, "[NEIGHBOR...]",
 		"Read ExaBGP's neighbor events (api { neighbor-changes; }) on standard input, log "
 		"each change of a BGP session and write its state as Prometheus metrics.  Each "
 		"NEIGHBOR is shown, down, before ExaBGP reports on it."
-		"\vExit status: 0 normal end, 2 usage error, 3 internal failure.", NULL, NULL, NULL
+		"\vExit status: 0 normal end, 2 usage error, 3 internal failure.",
+		children, NULL, NULL
 	};
 	static struct neighbors t;
 	hc_init(argv[0]);
