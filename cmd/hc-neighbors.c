@@ -14,7 +14,6 @@
 #include <argp.h>
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -29,6 +28,7 @@
 #include "neighbors.h"
 #include "parse.h"
 #include "sig.h"
+#include "textfile.h"
 
 #define NEIGHBORS_MAX 256
 #define LINE_MAX_BYTES 65536            /* ExaBGP's JSON updates can be long; only events matter */
@@ -98,66 +98,43 @@ parse_option(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* An output buffer that remembers whether anything did not fit. */
-struct text {
-	char buf[NEIGHBORS_MAX * 512 + 1024];
-	size_t n;
-	bool overflow;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void
-put(struct text *t, const char *fmt, ...)
-{
-	if (t->overflow)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int len = vsnprintf(t->buf + t->n, sizeof t->buf - t->n, fmt, ap);
-	va_end(ap);
-	if (len < 0 || (size_t)len >= sizeof t->buf - t->n)
-		t->overflow = true;
-	else
-		t->n += (size_t)len;
-}
-
 /* Writes the textfile (nothing without --metrics); warns once if that fails. */
 static void
 write_metrics(struct neighbors *t)
 {
 	if (t->metrics == NULL)
 		return;
-	static struct text out;
-	out.n = 0;
-	out.overflow = false;
-	put(&out, "# HELP hc_exabgp_up 1 while ExaBGP runs hc-neighbors, 0 once it went away.\n"
-	    "# TYPE hc_exabgp_up gauge\nhc_exabgp_up %d\n", t->exabgp_up);
-	put(&out, "# HELP hc_exabgp_start_time_seconds When ExaBGP started hc-neighbors.\n"
-	    "# TYPE hc_exabgp_start_time_seconds gauge\nhc_exabgp_start_time_seconds %lld.%03lld\n",
-	    (long long)(t->start_wall / HC_NS_PER_S),
-	    (long long)(t->start_wall % HC_NS_PER_S / HC_NS_PER_MS));
+	static char buf[NEIGHBORS_MAX * 512 + 1024];
+	struct hc_textfile out;
+	hc_textfile_start(&out, buf, sizeof buf);
+	hc_textfile_family(&out, "hc_exabgp_up", "gauge",
+	    "1 while ExaBGP runs hc-neighbors, 0 once it went away.");
+	hc_textfile_put(&out, "hc_exabgp_up %d\n", t->exabgp_up);
+	hc_textfile_family(&out, "hc_exabgp_start_time_seconds", "gauge",
+	    "When ExaBGP started hc-neighbors.");
+	hc_textfile_put(&out, "hc_exabgp_start_time_seconds ");
+	hc_textfile_wall(&out, t->start_wall);
 	if (t->n > 0)
-		put(&out, "# HELP hc_bgp_session_up 1 while the BGP session is established.\n"
-		    "# TYPE hc_bgp_session_up gauge\n");
+		hc_textfile_family(&out, "hc_bgp_session_up", "gauge",
+		    "1 while the BGP session is established.");
 	for (size_t i = 0; i < t->n; i++)
-		put(&out, "hc_bgp_session_up{neighbor=\"%s\"} %d\n", t->v[i].addr,
+		hc_textfile_put(&out, "hc_bgp_session_up{neighbor=\"%s\"} %d\n", t->v[i].addr,
 		    t->v[i].state == SESSION_UP);
 	if (t->n > 0)
-		put(&out, "# HELP hc_bgp_session_last_change_timestamp_seconds When the session's "
-		    "state last changed (the start time before any change).\n"
-		    "# TYPE hc_bgp_session_last_change_timestamp_seconds gauge\n");
-	for (size_t i = 0; i < t->n; i++)
-		put(&out, "hc_bgp_session_last_change_timestamp_seconds{neighbor=\"%s\"} "
-		    "%lld.%03lld\n", t->v[i].addr,
-		    (long long)(t->v[i].last_change_wall / HC_NS_PER_S),
-		    (long long)(t->v[i].last_change_wall % HC_NS_PER_S / HC_NS_PER_MS));
+		hc_textfile_family(&out, "hc_bgp_session_last_change_timestamp_seconds", "gauge",
+		    "When the session's state last changed (the start time before any change).");
+	for (size_t i = 0; i < t->n; i++) {
+		hc_textfile_put(&out, "hc_bgp_session_last_change_timestamp_seconds"
+		    "{neighbor=\"%s\"} ", t->v[i].addr);
+		hc_textfile_wall(&out, t->v[i].last_change_wall);
+	}
 	if (t->n > 0)
-		put(&out, "# HELP hc_bgp_session_downs_total Times the established session went "
-		    "down.\n# TYPE hc_bgp_session_downs_total counter\n");
+		hc_textfile_family(&out, "hc_bgp_session_downs_total", "counter",
+		    "Times the established session went down.");
 	for (size_t i = 0; i < t->n; i++)
-		put(&out, "hc_bgp_session_downs_total{neighbor=\"%s\"} %llu\n", t->v[i].addr,
-		    t->v[i].downs);
-	bool ok = !out.overflow && hc_replace_file(t->metrics, out.buf, out.n) == 0;
+		hc_textfile_put(&out, "hc_bgp_session_downs_total{neighbor=\"%s\"} %llu\n",
+		    t->v[i].addr, t->v[i].downs);
+	bool ok = hc_textfile_write(&out, t->metrics) == 0;
 	if (!ok && !t->metrics_failed)
 		hc_warn("cannot write metrics to %s", t->metrics);
 	t->metrics_failed = !ok;
