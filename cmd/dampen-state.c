@@ -182,23 +182,20 @@ stream_time(struct input_clock *c, const struct hc_status *st, int64_t *out)
 /* Logs a warning at monotonic time now, unless one was logged in the last WARN_EVERY. */
 __attribute__((format(printf, 3, 4)))
 static void
-warn_limited(struct warn_limit *w, int64_t now, const char *fmt, ...)
+warn_limited(struct hc_warn_limit *w, int64_t now, const char *fmt, ...)
 {
-	if (w->next_at != 0 && now < w->next_at) {
-		w->unshown++;
+	if (!hc_warn_limit_pass(w, now))
 		return;
-	}
 	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (w->unshown > 0)
-		hc_logx("%s (%lld more not shown since the last warning)", msg, w->unshown);
+	long long unshown = hc_warn_limit_take(w, now);
+	if (unshown > 0)
+		hc_logx("%s (%lld more not shown since the last warning)", msg, unshown);
 	else
 		hc_logx("%s", msg);
-	w->unshown = 0;
-	w->next_at = now + WARN_EVERY;
 }
 
 /* What one output line says besides the fields it passes on. */
@@ -269,9 +266,9 @@ dampen_final(struct dampen_filter *f, const char *why)
 {
 	char line[64];
 	snprintf(line, sizeof line, "down why=%s", why);
-	if (f->warn.unshown > 0)
-		hc_logx("%lld more warning%s not shown", f->warn.unshown,
-		    f->warn.unshown == 1 ? " was" : "s were");
+	long long unshown = hc_warn_limit_take(&f->warn, 0);
+	if (unshown > 0)
+		hc_logx("%lld more warning%s not shown", unshown, unshown == 1 ? " was" : "s were");
 	f->sink.write(f->sink.ctx, line);
 }
 
@@ -286,7 +283,7 @@ void
 dampen_init(struct dampen_filter *f, const struct dampen_options *o, struct dampen_sink sink,
     int64_t now)
 {
-	*f = (struct dampen_filter){ .sink = sink };
+	*f = (struct dampen_filter){ .sink = sink, .warn = { .every = WARN_EVERY } };
 	damper_init(&f->d, o);
 	f->clock = (struct input_clock){ .stream = o->stream_clock, .base = now };
 }
