@@ -242,24 +242,11 @@ label_value(const char *labels, const char *key, char *out, size_t size)
 static const char *
 read_metrics(const char *path, const char *name, struct announce_view *v)
 {
-	static char buf[METRICS_MAX + 1];
 	*v = (struct announce_view){ .found = false };
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1)
+	char *buf;
+	size_t n;
+	if (hc_read_file(path, METRICS_MAX, &buf, &n) == -1)
 		return strerror(errno);
-	size_t n = 0;
-	ssize_t r;
-	while (n < METRICS_MAX && (r = read(fd, buf + n, METRICS_MAX - n)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			close(fd);
-			return strerror(errno);
-		}
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = '\0';
 	for (char *line = buf, *next; line != NULL && *line != '\0'; line = next) {
 		next = strchr(line, '\n');
 		if (next != NULL)
@@ -285,6 +272,7 @@ read_metrics(const char *path, const char *name, struct announce_view *v)
 			snprintf(v->state, sizeof v->state, "%s", st);
 		}
 	}
+	free(buf);
 	return NULL;
 }
 
