@@ -421,9 +421,7 @@ bg_exited() {
 	HC_BG_STDIN=$BATS_TEST_TMPDIR/in start_stalled d hc-dampen -r 1 -f 1
 	# 8000 input lines, 80 kB of output: more than the pipe holds.
 	printf 'up\n%.0s' {1..8000} >&4
-	wait_until 60 pipe_stays_full "$BATS_TEST_TMPDIR/d.fifo"
-	kill -TERM "$stalled_pid"
-	stalled_exit_status 20
+	term_when_stalled "$BATS_TEST_TMPDIR/d.fifo"
 	((status == 0))
 	[[ ! -s $BATS_TEST_TMPDIR/d.err ]]
 }

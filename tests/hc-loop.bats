@@ -519,9 +519,7 @@ signal_ends_loop() {
 	local v
 	v=$(printf 'x%.0s' {1..250})
 	start_stalled loop hc-loop -i 1ms -t 10s -- printf "a=$v b=$v c=$v\n"
-	wait_until 120 pipe_stays_full "$T/loop.fifo"
-	kill -TERM "$stalled_pid"
-	stalled_exit_status 20
+	term_when_stalled "$T/loop.fifo"
 	((status == 0))
 	[[ ! -s $T/loop.err ]]
 }

@@ -44,3 +44,11 @@ stalled_exit_status() {
 	# shellcheck disable=SC2034 # read by the tests
 	wait "$stalled_pid" && status=0 || status=$?
 }
+
+# term_when_stalled FIFO: waits (bounded) until the pipe of FIFO stays full,
+# sends SIGTERM to $stalled_pid and waits (bounded) for its exit; sets $status.
+term_when_stalled() {
+	wait_until 120 pipe_stays_full "$1"
+	kill -TERM "$stalled_pid"
+	stalled_exit_status 60
+}
