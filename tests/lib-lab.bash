@@ -143,48 +143,34 @@ lab_birdc() {
 	birdc -s "$LAB_DIR/bird.ctl" "$@"
 }
 
-# lab_http_start I ADDRESS NAME: a real HTTP server on ADDRESS port 80 (IPv4
-# or IPv6) in host I, serving host I's pages (/ says hI, /health says ok); its
-# PID in $LAB_DIR/NAME.pid, its log in NAME.log.  (http.server's own
-# server_bind looks up the host's FQDN, which in a namespace without DNS costs
-# seconds; this one skips that.)
-lab_http_start() {
-	local i=$1 address=$2 name=$3 dir="$LAB_DIR/www$1"
+# lab_service_start I: a real HTTP server on VIP:80 in host I; /health says ok.
+# (http.server's own server_bind looks up the host's FQDN, which in a
+# namespace without DNS costs seconds; this one skips that.)
+lab_service_start() {
+	local i=$1 dir="$LAB_DIR/www$1"
 	mkdir -p "$dir"
 	echo "h$i" >"$dir/index.html"
 	echo ok >"$dir/health"
 	ip netns exec "$(lab_ns "h$i")" "${HC_PYTHON:-python3}" -c '
-import functools, http.server, socket, socketserver, sys
+import functools, http.server, socketserver, sys
 class Server(http.server.ThreadingHTTPServer):
-    address_family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
     def server_bind(self):
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = sys.argv[1], 80
 handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[2])
 Server((sys.argv[1], 80), handler).serve_forever()
-' "$address" "$dir" 3>&- >"$LAB_DIR/$name.log" 2>&1 &
-	echo "$!" >"$LAB_DIR/$name.pid"
-	wait_until 30 ip netns exec "$(lab_ns "h$i")" "$HC_BIN/hc-tcp" -t 2s "$address" 80
-}
-
-# lab_http_stop NAME: kills the server lab_http_start NAME started (by PID)
-# and waits until it is gone.
-lab_http_stop() {
-	local pidfile="$LAB_DIR/$1.pid"
-	[[ -s $pidfile ]] || return 0
-	kill "$(<"$pidfile")" 2>/dev/null || true
-	wait "$(<"$pidfile")" 2>/dev/null || true
-	rm -f "$pidfile"
-}
-
-# lab_service_start I: a real HTTP server on VIP:80 in host I; /health says ok.
-lab_service_start() {
-	lab_http_start "$1" "$LAB_VIP" "www$1"
+' "$LAB_VIP" "$dir" 3>&- >"$LAB_DIR/www$i.log" 2>&1 &
+	echo "$!" >"$LAB_DIR/www$i.pid"
+	wait_until 30 ip netns exec "$(lab_ns "h$i")" "$HC_BIN/hc-tcp" -t 2s "$LAB_VIP" 80
 }
 
 # lab_service_stop I: kills host I's HTTP server (by PID) and waits until it is gone.
 lab_service_stop() {
-	lab_http_stop "www$1"
+	local pidfile="$LAB_DIR/www$1.pid"
+	[[ -s $pidfile ]] || return 0
+	kill "$(<"$pidfile")" 2>/dev/null || true
+	wait "$(<"$pidfile")" 2>/dev/null || true
+	rm -f "$pidfile"
 }
 
 # lab_exabgp_start I CONF: ExaBGP ($EXABGP, see lib-exabgp.bash) in host I
