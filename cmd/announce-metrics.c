@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +13,7 @@
 #include "hc.h"
 #include "io.h"
 #include "parse.h"
+#include "textfile.h"
 
 /* Upper bounds of the check duration histogram, in microseconds (Prometheus's defaults). */
 static const long long bucket_us[DURATION_BUCKETS] = {
@@ -110,134 +110,96 @@ stats_routes(struct announce_stats *s, const struct route_view *before,
 	}
 }
 
-/* An output buffer that remembers whether anything did not fit. */
-struct text {
-	char buf[16384];
-	size_t n;
-	bool overflow;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void
-put(struct text *t, const char *fmt, ...)
-{
-	if (t->overflow)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int len = vsnprintf(t->buf + t->n, sizeof t->buf - t->n, fmt, ap);
-	va_end(ap);
-	if (len < 0 || (size_t)len >= sizeof t->buf - t->n)
-		t->overflow = true;
-	else
-		t->n += (size_t)len;
-}
-
-/* The HELP and TYPE lines of one metric family. */
-static void
-family(struct text *t, const char *name, const char *type, const char *help)
-{
-	put(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-/* Seconds with 6 decimals, from microseconds. */
-static void
-put_us(struct text *t, long long us)
-{
-	put(t, "%lld.%06lld\n", us / 1000000, us % 1000000);
-}
-
-/* A timestamp in seconds with 3 decimals, from wall-clock nanoseconds. */
-static void
-put_wall(struct text *t, int64_t wall)
-{
-	put(t, "%lld.%03lld\n", (long long)(wall / HC_NS_PER_S),
-	    (long long)(wall % HC_NS_PER_S / HC_NS_PER_MS));
-}
-
 /* Every series of one service into t. */
 static void
-format_metrics(struct text *t, const struct announce_options *o,
+format_metrics(struct hc_textfile *t, const struct announce_options *o,
     const struct announce_runtime *r, const char *state)
 {
 	const char *sv = o->name;
 	const struct announce_stats *s = &r->stats;
-	family(t, "hc_announce_state", "gauge", "1 for the state hc-announce is in.");
+	hc_textfile_family(t, "hc_announce_state", "gauge", "1 for the state hc-announce is in.");
 	for (int st = 0; st < ST_COUNT; st++) {
 		const char *name = announce_state_name((enum announce_state)st);
-		put(t, "hc_announce_state{service=\"%s\",state=\"%s\"} %d\n", sv, name,
+		hc_textfile_put(t, "hc_announce_state{service=\"%s\",state=\"%s\"} %d\n", sv, name,
 		    strcmp(name, state) == 0);
 	}
-	family(t, "hc_announce_up", "gauge", "1 if the last status line was up.");
-	put(t, "hc_announce_up{service=\"%s\"} %d\n", sv, r->health == ST_UP);
-	family(t, "hc_announce_announced", "gauge", "Prefixes announced.");
-	put(t, "hc_announce_announced{service=\"%s\"} %zu\n", sv,
+	hc_textfile_family(t, "hc_announce_up", "gauge", "1 if the last status line was up.");
+	hc_textfile_put(t, "hc_announce_up{service=\"%s\"} %d\n", sv, r->health == ST_UP);
+	hc_textfile_family(t, "hc_announce_announced", "gauge", "Prefixes announced.");
+	hc_textfile_put(t, "hc_announce_announced{service=\"%s\"} %zu\n", sv,
 	    r->applied.announce ? o->route.nprefixes : 0);
 	if (r->applied.announce) {
-		family(t, "hc_announce_med", "gauge", "MED of the first prefix, while announced.");
-		put(t, "hc_announce_med{service=\"%s\"} %lu\n", sv, (unsigned long)r->applied.med);
+		hc_textfile_family(t, "hc_announce_med", "gauge",
+		    "MED of the first prefix, while announced.");
+		hc_textfile_put(t, "hc_announce_med{service=\"%s\"} %lu\n", sv,
+		    (unsigned long)r->applied.med);
 	}
-	family(t, "hc_announce_transitions_total", "counter", "State changes since start.");
-	put(t, "hc_announce_transitions_total{service=\"%s\"} %llu\n", sv, r->transitions);
-	family(t, "hc_announce_last_change_timestamp_seconds", "gauge",
+	hc_textfile_family(t, "hc_announce_transitions_total", "counter",
+	    "State changes since start.");
+	hc_textfile_put(t, "hc_announce_transitions_total{service=\"%s\"} %llu\n", sv,
+	    r->transitions);
+	hc_textfile_family(t, "hc_announce_last_change_timestamp_seconds", "gauge",
 	    "When the state last changed.");
-	put(t, "hc_announce_last_change_timestamp_seconds{service=\"%s\"} ", sv);
-	put_wall(t, r->last_change_wall);
-	family(t, "hc_announce_start_time_seconds", "gauge", "When hc-announce started.");
-	put(t, "hc_announce_start_time_seconds{service=\"%s\"} ", sv);
-	put_wall(t, s->start_wall);
+	hc_textfile_put(t, "hc_announce_last_change_timestamp_seconds{service=\"%s\"} ", sv);
+	hc_textfile_wall(t, r->last_change_wall);
+	hc_textfile_family(t, "hc_announce_start_time_seconds", "gauge",
+	    "When hc-announce started.");
+	hc_textfile_put(t, "hc_announce_start_time_seconds{service=\"%s\"} ", sv);
+	hc_textfile_wall(t, s->start_wall);
 
-	family(t, "hc_announce_checks_total", "counter",
+	hc_textfile_family(t, "hc_announce_checks_total", "counter",
 	    "Check results read, by result (raw=, before dampening).");
 	for (int res = 0; res < RESULT_COUNT; res++)
-		put(t, "hc_announce_checks_total{service=\"%s\",result=\"%s\"} %llu\n", sv,
-		    result_names[res], s->checks[res]);
-	family(t, "hc_announce_last_up_check_timestamp_seconds", "gauge",
+		hc_textfile_put(t, "hc_announce_checks_total{service=\"%s\",result=\"%s\"} %llu\n",
+		    sv, result_names[res], s->checks[res]);
+	hc_textfile_family(t, "hc_announce_last_up_check_timestamp_seconds", "gauge",
 	    "When the last up check result was read (the start time before the first).");
-	put(t, "hc_announce_last_up_check_timestamp_seconds{service=\"%s\"} ", sv);
-	put_wall(t, s->last_up_wall);
-	family(t, "hc_announce_check_duration_seconds", "histogram",
+	hc_textfile_put(t, "hc_announce_last_up_check_timestamp_seconds{service=\"%s\"} ", sv);
+	hc_textfile_wall(t, s->last_up_wall);
+	hc_textfile_family(t, "hc_announce_check_duration_seconds", "histogram",
 	    "How long the checks ran (ms= field).");
 	unsigned long long cumulative = 0;
 	for (int b = 0; b < DURATION_BUCKETS; b++) {
 		cumulative += s->duration_le[b];
-		put(t, "hc_announce_check_duration_seconds_bucket{service=\"%s\",le=\"%s\"} %llu\n",
-		    sv, bucket_le[b], cumulative);
+		hc_textfile_put(t, "hc_announce_check_duration_seconds_bucket"
+		    "{service=\"%s\",le=\"%s\"} %llu\n", sv, bucket_le[b], cumulative);
 	}
-	put(t, "hc_announce_check_duration_seconds_bucket{service=\"%s\",le=\"+Inf\"} %llu\n", sv,
-	    s->duration_count);
-	put(t, "hc_announce_check_duration_seconds_sum{service=\"%s\"} ", sv);
-	put_us(t, s->duration_sum_us);
-	put(t, "hc_announce_check_duration_seconds_count{service=\"%s\"} %llu\n", sv,
+	hc_textfile_put(t, "hc_announce_check_duration_seconds_bucket"
+	    "{service=\"%s\",le=\"+Inf\"} %llu\n", sv, s->duration_count);
+	hc_textfile_put(t, "hc_announce_check_duration_seconds_sum{service=\"%s\"} ", sv);
+	hc_textfile_us(t, s->duration_sum_us);
+	hc_textfile_put(t, "hc_announce_check_duration_seconds_count{service=\"%s\"} %llu\n", sv,
 	    s->duration_count);
 	if (s->have_duration) {
-		family(t, "hc_announce_last_check_duration_seconds", "gauge",
+		hc_textfile_family(t, "hc_announce_last_check_duration_seconds", "gauge",
 		    "How long the last check ran (ms= field).");
-		put(t, "hc_announce_last_check_duration_seconds{service=\"%s\"} ", sv);
-		put_us(t, s->last_duration_us);
+		hc_textfile_put(t, "hc_announce_last_check_duration_seconds{service=\"%s\"} ", sv);
+		hc_textfile_us(t, s->last_duration_us);
 	}
 
-	family(t, "hc_announce_commands_total", "counter",
+	hc_textfile_family(t, "hc_announce_commands_total", "counter",
 	    "Commands written to ExaBGP, one per prefix, by command.");
-	put(t, "hc_announce_commands_total{service=\"%s\",command=\"announce\"} %llu\n", sv,
-	    s->announces);
-	put(t, "hc_announce_commands_total{service=\"%s\",command=\"withdraw\"} %llu\n", sv,
-	    s->withdraws);
-	family(t, "hc_announce_failovers_total", "counter",
+	hc_textfile_put(t, "hc_announce_commands_total{service=\"%s\",command=\"announce\"} %llu\n",
+	    sv, s->announces);
+	hc_textfile_put(t, "hc_announce_commands_total{service=\"%s\",command=\"withdraw\"} %llu\n",
+	    sv, s->withdraws);
+	hc_textfile_family(t, "hc_announce_failovers_total", "counter",
 	    "Times the checks took the routes out of the up announcement.");
-	put(t, "hc_announce_failovers_total{service=\"%s\"} %llu\n", sv, s->failovers);
+	hc_textfile_put(t, "hc_announce_failovers_total{service=\"%s\"} %llu\n", sv, s->failovers);
 	if (s->have_failover_time) {
-		family(t, "hc_announce_last_failover_duration_seconds", "gauge",
+		hc_textfile_family(t, "hc_announce_last_failover_duration_seconds", "gauge",
 		    "Last failover: from the start of the first failing check (or the last line, "
 		    "when stale) to the withdraw.");
-		put(t, "hc_announce_last_failover_duration_seconds{service=\"%s\"} ", sv);
-		put_us(t, s->last_failover_ns / 1000);
+		hc_textfile_put(t, "hc_announce_last_failover_duration_seconds{service=\"%s\"} ",
+		    sv);
+		hc_textfile_us(t, s->last_failover_ns / 1000);
 	}
 	if (s->have_recovery_time) {
-		family(t, "hc_announce_last_recovery_duration_seconds", "gauge",
+		hc_textfile_family(t, "hc_announce_last_recovery_duration_seconds", "gauge",
 		    "Last recovery: from a failover to the next up announcement.");
-		put(t, "hc_announce_last_recovery_duration_seconds{service=\"%s\"} ", sv);
-		put_us(t, s->last_recovery_ns / 1000);
+		hc_textfile_put(t, "hc_announce_last_recovery_duration_seconds{service=\"%s\"} ",
+		    sv);
+		hc_textfile_us(t, s->last_recovery_ns / 1000);
 	}
 }
 
@@ -247,11 +209,11 @@ announce_metrics_write(const struct announce_options *o, struct announce_runtime
 {
 	if (o->metrics == NULL)
 		return;
-	static struct text t;
-	t.n = 0;
-	t.overflow = false;
+	static char buf[16384];
+	struct hc_textfile t;
+	hc_textfile_start(&t, buf, sizeof buf);
 	format_metrics(&t, o, r, state);
-	bool ok = !t.overflow && hc_replace_file(o->metrics, t.buf, t.n) == 0;
+	bool ok = hc_textfile_write(&t, o->metrics) == 0;
 	if (!ok && !r->metrics_failed)
 		hc_warn("cannot write metrics to %s (routes are not affected)", o->metrics);
 	r->metrics_failed = !ok;

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,8 @@ describe_view(const struct route_view *v, char *buf, size_t size)
 /*
  * Brings the routers in line with the desired view: writes a command for
  * each prefix whose command changed, then logs the transition or change
- * with its reason.  Sets out_broken if the sink fails.
+ * with its reason.  Sets out_broken if the sink fails; a stop signal
+ * (EINTR) ends the round and leaves the rest to the stop.
  */
 static void
 apply(const struct announce_options *o, struct announce_runtime *r, const char *reason)
@@ -101,7 +103,10 @@ apply(const struct announce_options *o, struct announce_runtime *r, const char *
 		if (strcmp(r->sent[i], cmd) == 0)
 			continue;
 		if (r->sink.write(r->sink.ctx, cmd) == -1) {
-			hc_warn("cannot write to ExaBGP (standard output)");
+			if (errno == EINTR)
+				break;
+			if (errno != ECANCELED)
+				hc_warn("cannot write to ExaBGP (standard output)");
 			r->out_broken = true;
 			break;
 		}

@@ -44,7 +44,12 @@ enum announce_state {
 /* "up", "maintenance", ...: a state's name in logs and metrics. */
 const char *announce_state_name(enum announce_state s);
 
-/* Where commands go: write returns 0, or -1 when the reader is gone. */
+/*
+ * Where commands go: write returns 0, or -1 with errno: EINTR when a stop
+ * signal came before the reader took the command (nothing of it was
+ * written; the stop writes what matters next), ECANCELED when the sink gave
+ * up on it and said why, anything else when the reader is gone or failed.
+ */
 struct announce_sink {
 	int (*write)(void *ctx, const char *line);
 	void *ctx;

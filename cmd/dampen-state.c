@@ -182,23 +182,20 @@ stream_time(struct input_clock *c, const struct hc_status *st, int64_t *out)
 /* Logs a warning at monotonic time now, unless one was logged in the last WARN_EVERY. */
 __attribute__((format(printf, 3, 4)))
 static void
-warn_limited(struct warn_limit *w, int64_t now, const char *fmt, ...)
+warn_limited(struct hc_warn_limit *w, int64_t now, const char *fmt, ...)
 {
-	if (w->next_at != 0 && now < w->next_at) {
-		w->unshown++;
+	if (!hc_warn_limit_pass(w, now))
 		return;
-	}
 	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (w->unshown > 0)
-		hc_logx("%s (%lld more not shown since the last warning)", msg, w->unshown);
+	long long unshown = hc_warn_limit_take(w, now);
+	if (unshown > 0)
+		hc_logx("%s (%lld more not shown since the last warning)", msg, unshown);
 	else
 		hc_logx("%s", msg);
-	w->unshown = 0;
-	w->next_at = now + WARN_EVERY;
 }
 
 /* What one output line says besides the fields it passes on. */
@@ -209,37 +206,57 @@ struct line_info {
 };
 
 /*
+ * The longest line of hc-dampen's own fields: state, raw=, penalty= (what
+ * write_status's 32-byte buffer holds), hold= and why= (the longest of
+ * "invalid" and "timer").
+ */
+#define OWN_FIELDS_MAX (sizeof "down raw=down penalty=" - 1 + 32 + \
+	sizeof " hold=suppressed why=invalid" - 1)
+_Static_assert(OWN_FIELDS_MAX <= HC_STREAM_LINE_MAX, "hc-dampen's own fields fit a line");
+
+/*
+ * Formats st with the dampened state and raw=, penalty=, hold= and why= into
+ * line (HC_STREAM_LINE_MAX + 1 bytes).  false when they do not fit.
+ */
+static bool
+format_status(const struct damper *d, struct hc_status *st, const struct line_info *li,
+    const char *penalty, char *line)
+{
+	hc_status_del(st, "penalty");
+	hc_status_del(st, "hold");
+	st->state = d->output;
+	bool ok = hc_status_set(st, "raw", hc_state_name(li->raw));
+	if (d->o->damping)
+		ok = ok && hc_status_set(st, "penalty", penalty);
+	if (d->hold != NULL)
+		ok = ok && hc_status_set(st, "hold", d->hold);
+	if (li->why != NULL)
+		ok = ok && hc_status_set(st, "why", li->why);
+	return ok && hc_status_format(st, line, HC_STREAM_LINE_MAX + 1) > 0;
+}
+
+/*
  * Writes st (the input's fields, or none) with the dampened state and raw=,
  * penalty=, hold= and why=.  When those do not fit in a stream line, the
- * input's fields are dropped from it, with a warning.
+ * input's fields are dropped from it, with a warning: two tries at most, as
+ * the second has only hc-dampen's own fields (OWN_FIELDS_MAX).
  */
 static void
 write_status(struct dampen_filter *f, struct hc_status *st, const struct line_info *li,
     int64_t now, int64_t mono)
 {
 	const struct damper *d = &f->d;
-	char penalty[32];
+	char penalty[32] = "";
 	if (d->o->damping)
 		snprintf(penalty, sizeof penalty, "%.0f", penalty_now(d, now));
 	char line[HC_STREAM_LINE_MAX + 1];
-	for (int attempt = 0;; attempt++) {
-		if (attempt == 1) {
-			warn_limited(&f->warn, mono, "line %llu: no room for hc-dampen's fields; "
-			    "the line's own fields are dropped", li->lineno);
-			st->nfields = 0;
-		}
-		hc_status_del(st, "penalty");
-		hc_status_del(st, "hold");
-		st->state = d->output;
-		bool ok = hc_status_set(st, "raw", hc_state_name(li->raw));
-		if (d->o->damping)
-			ok = ok && hc_status_set(st, "penalty", penalty);
-		if (d->hold != NULL)
-			ok = ok && hc_status_set(st, "hold", d->hold);
-		if (li->why != NULL)
-			ok = ok && hc_status_set(st, "why", li->why);
-		if (ok && hc_status_format(st, line, sizeof line) > 0)
-			break;
+	if (!format_status(d, st, li, penalty, line)) {
+		warn_limited(&f->warn, mono, "line %llu: no room for hc-dampen's fields; "
+		    "the line's own fields are dropped", li->lineno);
+		st->nfields = 0;
+		if (!format_status(d, st, li, penalty, line))
+			hc_diex(HC_EXIT_FAILURE, "line %llu: hc-dampen's own fields do not fit",
+			    li->lineno);
 	}
 	f->sink.write(f->sink.ctx, line);
 }
@@ -249,9 +266,9 @@ dampen_final(struct dampen_filter *f, const char *why)
 {
 	char line[64];
 	snprintf(line, sizeof line, "down why=%s", why);
-	if (f->warn.unshown > 0)
-		hc_logx("%lld more warning%s not shown", f->warn.unshown,
-		    f->warn.unshown == 1 ? " was" : "s were");
+	long long unshown = hc_warn_limit_take(&f->warn, 0);
+	if (unshown > 0)
+		hc_logx("%lld more warning%s not shown", unshown, unshown == 1 ? " was" : "s were");
 	f->sink.write(f->sink.ctx, line);
 }
 
@@ -266,7 +283,7 @@ void
 dampen_init(struct dampen_filter *f, const struct dampen_options *o, struct dampen_sink sink,
     int64_t now)
 {
-	*f = (struct dampen_filter){ .sink = sink };
+	*f = (struct dampen_filter){ .sink = sink, .warn = { .every = WARN_EVERY } };
 	damper_init(&f->d, o);
 	f->clock = (struct input_clock){ .stream = o->stream_clock, .base = now };
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hc.h"
 #include "io.h"
 #include "stream.h"
 
@@ -64,12 +65,6 @@ struct input_clock {
 	int64_t last;       /* the latest time handed out, since base */
 };
 
-/* Warnings about the input: the first at once, then at most one per WARN_EVERY. */
-struct warn_limit {
-	int64_t next_at;
-	long long unshown;
-};
-
 /* Where output lines go; write deals with its own failure (hc-dampen exits). */
 struct dampen_sink {
 	void (*write)(void *ctx, const char *line);
@@ -81,7 +76,7 @@ struct dampen_filter {
 	struct dampen_sink sink;
 	struct damper d;
 	struct input_clock clock;
-	struct warn_limit warn;
+	struct hc_warn_limit warn;       /* about the input: one per 10 s at most */
 	unsigned long long lineno;
 	enum hc_state last_raw;
 	char last_line[HC_STREAM_LINE_MAX + 1];  /* the last valid input line, for timer lines */

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +25,13 @@
 #include "clock.h"
 #include "hc.h"
 #include "io.h"
+#include "opt.h"
 #include "parse.h"
 #include "sig.h"
 #include "stream.h"
 
 #define MAINT_CHECK_NS (500 * HC_NS_PER_MS)  /* --maintenance is stat()ed this often */
+#define STOP_WRITE_NS  (5 * HC_NS_PER_S)     /* after a signal, the most a stop's step waits */
 
 enum {
 	OPT_ANNOUNCE_DOWN = 256, OPT_ANNOUNCE_MAINT, OPT_MED, OPT_AS_PATH, OPT_UP_AS_PATH,
@@ -38,7 +39,7 @@ enum {
 	OPT_DOWN_COMMUNITY, OPT_MAINT_COMMUNITY, OPT_DRAIN, OPT_DRAIN_MED, OPT_EXTENDED,
 	OPT_LARGE, OPT_LOCAL_PREF, OPT_MED_DOWN, OPT_MED_MAINT, OPT_MED_STEP, OPT_MED_FROM,
 	OPT_MED_MIN, OPT_MED_MAX, OPT_MED_HYSTERESIS, OPT_METRICS, OPT_MIN_LIFETIME,
-	OPT_NEIGHBOR, OPT_ORIGIN, OPT_PATH_ID, OPT_PEER_SYNTAX, OPT_STALE, OPT_USAGE, OPT_API,
+	OPT_NEIGHBOR, OPT_ORIGIN, OPT_PATH_ID, OPT_PEER_SYNTAX, OPT_STALE, OPT_API,
 };
 
 static const struct argp_option option_table[] = {
@@ -92,23 +93,11 @@ static const struct argp_option option_table[] = {
 	{ NULL, 0, NULL, 0, "Reporting:", 5 },
 	{ "name", 'N', "NAME", 0, "Name in logs and metrics (default: the first prefix)", 5 },
 	{ "metrics", OPT_METRICS, "FILE", 0, "Write Prometheus metrics to FILE (textfile collector)", 5 },
-	{ "help", '?', NULL, 0, "Give this help list", -1 },
-	{ "usage", OPT_USAGE, NULL, 0, "Give a short usage message", -1 },
 	{ 0 }
 };
 
 /* Records the first usage error; parsing goes on so every prefix is known. */
-__attribute__((format(printf, 2, 3)))
-static void
-usage_error(struct announce_options *o, const char *fmt, ...)
-{
-	if (o->error[0] != '\0')
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(o->error, sizeof o->error, fmt, ap);
-	va_end(ap);
-}
+#define usage_error(o, ...) hc_opt_error((o)->error, sizeof (o)->error, __VA_ARGS__)
 
 /* Parses a 32-bit unsigned option value into *out, or records the error. */
 static void
@@ -339,12 +328,6 @@ parse_option(int key, char *arg, struct argp_state *state)
 			usage_error(o, "invalid --metrics '': empty");
 		o->metrics = arg;
 		break;
-	case '?':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP & ~ARGP_HELP_EXIT_OK);
-		exit(HC_EXIT_UP);
-	case OPT_USAGE:
-		argp_state_help(state, stdout, ARGP_HELP_USAGE);
-		exit(HC_EXIT_UP);
 	case ARGP_KEY_ARG: parse_prefix_arg(o, arg); break;
 	case ARGP_KEY_END:
 		if (state->arg_num == 0)
@@ -478,12 +461,49 @@ read_input(const struct announce_options *o, struct announce_runtime *r,
 	return !failed && !lb->eof;
 }
 
+/*
+ * Standard output as the sink of commands.  Until the stop, a command waits
+ * for ExaBGP to read it as long as it takes, or until a stop signal; on the
+ * stop, until the deadline, and a signal gives it up.
+ */
+struct command_out {
+	hc_deadline until;
+	bool stopping;
+	const char *cause;  /* the signal that started the stop ("SIGTERM"), else NULL */
+	const char *name;
+	bool wait_said;     /* the stop's wait for ExaBGP is logged */
+};
+
 /* The sink of the program: one write(2) per command to standard output. */
 static int
 write_stdout(void *ctx, const char *line)
 {
-	(void)ctx;
-	return hc_write_line(STDOUT_FILENO, line);
+	struct command_out *out = ctx;
+	struct pollfd room = { .fd = STDOUT_FILENO, .events = POLLOUT };
+	bool waits = out->stopping && hc_deadline_left(out->until) > 0;
+	if (waits && !out->wait_said && poll(&room, 1, 0) == 0) {
+		int most = (int)(STOP_WRITE_NS / HC_NS_PER_S);
+		char wait[32] = "as long as it takes";
+		if (out->cause != NULL)
+			snprintf(wait, sizeof wait, "up to %d s", most);
+		hc_logx("%s: ExaBGP is not reading standard output; the stop waits for it %s "
+		    "(a signal ends the wait)", out->name, wait);
+		out->wait_said = true;
+	}
+	if (hc_sig_write_line(STDOUT_FILENO, line, out->until) == 0)
+		return 0;
+	if (!out->stopping || (errno != EINTR && errno != ETIMEDOUT))
+		return -1;
+	if (errno == EINTR || out->cause == NULL)  /* a signal now, or one that cut the drain */
+		hc_logx("%s: withdraw not written: ExaBGP did not read standard output before "
+		    "the next signal; exiting (ExaBGP keeps the routes until the pipeline starts "
+		    "again)", out->name);
+	else
+		hc_logx("%s: withdraw not written: ExaBGP read nothing from standard output "
+		    "for %d s after %s; exiting (ExaBGP keeps the routes until the pipeline starts "
+		    "again)", out->name, (int)(STOP_WRITE_NS / HC_NS_PER_S), out->cause);
+	errno = ECANCELED;
+	return -1;
 }
 
 static bool
@@ -549,17 +569,25 @@ hold_before_exit(const struct announce_options *o, int sigfd, int64_t start, con
 
 /*
  * Stops: drains if asked and anything is announced, then withdraws every
- * prefix.  A stop signal during the drain cuts it short.
+ * prefix.  A stop signal during the drain cuts it short.  After a signal
+ * (by_signal) the commands of each step (the drain's, the withdraws) wait
+ * at most STOP_WRITE_NS in all for ExaBGP to read them; after a second
+ * signal (one during the drain), not at all; a signal while they wait gives
+ * them up.
  */
 static void
 stop_routes(const struct announce_options *o, struct announce_runtime *r, int sigfd,
-    const char *reason)
+    const char *reason, bool by_signal, struct command_out *out)
 {
-	if (announce_drain(o, r, reason)) {
-		if (wait_for_signal(sigfd, hc_deadline_in(o->drain), false))
-			reason = "signal during the drain";
-		else
-			reason = "drain time over";
+	out->stopping = true;
+	out->cause = by_signal ? reason : NULL;
+	out->until = hc_deadline_in(by_signal ? STOP_WRITE_NS : HC_NEVER);
+	if (announce_drain(o, r, reason) && !r->out_broken) {
+		bool cut = wait_for_signal(sigfd, hc_deadline_in(o->drain), false);
+		reason = cut ? "signal during the drain" : "drain time over";
+		out->until = hc_deadline_in(cut ? 0 : by_signal ? STOP_WRITE_NS : HC_NEVER);
+		if (cut)
+			out->cause = NULL;
 	}
 	announce_stop(o, r, reason);
 }
@@ -579,7 +607,7 @@ fail_usage(struct announce_options *o, int sigfd, int64_t start)
 		if (c->prefixes[i].family == AF_INET6 && !c->have_nh6)
 			continue;
 		if (route_command(c, i, &v, cmd, sizeof cmd))
-			(void)hc_write_line(STDOUT_FILENO, cmd);
+			(void)hc_sig_write_line(STDOUT_FILENO, cmd, hc_deadline_at(HC_NEVER));
 	}
 	hold_before_exit(o, sigfd, start, "usage error");
 	exit(HC_EXIT_USAGE);
@@ -588,11 +616,13 @@ fail_usage(struct announce_options *o, int sigfd, int64_t start)
 int
 main(int argc, char **argv)
 {
+	static const struct argp_child children[] = { { &hc_opt_help, 0, NULL, -1 }, { 0 } };
 	static const struct argp argp = {
 		option_table, parse_option, "PREFIX...",
 		"Announce PREFIX... through ExaBGP's text API while the status stream on standard "
 		"input says up, and withdraw them otherwise."
-		"\vExit status: 0 normal end, 2 usage error, 3 internal failure.", NULL, NULL, NULL
+		"\vExit status: 0 normal end, 2 usage error, 3 internal failure.",
+		children, NULL, NULL
 	};
 	struct announce_options o = {
 		.route = { .med = { [SET_UP] = 100, [SET_DOWN] = 1000, [SET_MAINT] = 500 },
@@ -617,7 +647,8 @@ main(int argc, char **argv)
 
 	/* The withdraws come first: whatever fails after this, the routers were told. */
 	struct announce_runtime r;
-	announce_start(&o, &r, (struct announce_sink){ .write = write_stdout }, start);
+	struct command_out out = { .until = hc_deadline_at(HC_NEVER), .name = o.name };
+	announce_start(&o, &r, (struct announce_sink){ .write = write_stdout, .ctx = &out }, start);
 	check_maintenance(&o, &r);
 
 	struct hc_linebuf lb;
@@ -662,7 +693,7 @@ main(int argc, char **argv)
 		stop_reason = "standard output failed";
 		status = HC_EXIT_FAILURE;
 	}
-	stop_routes(&o, &r, sigfd, stop_reason);
+	stop_routes(&o, &r, sigfd, stop_reason, by_signal, &out);
 	if (!by_signal)
 		hold_before_exit(&o, sigfd, start, stop_reason);
 	hc_linebuf_free(&lb);

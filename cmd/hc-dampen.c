@@ -184,24 +184,41 @@ parse_option(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* The sink of the program: writes a line; at EPIPE (the reader is gone) exits quietly. */
+/* Standard output as the sink of the lines. */
+struct output {
+	hc_deadline until;  /* how long a line may wait for the reader */
+	bool given_up;      /* a stop signal came while a line waited: no more lines */
+};
+
+/*
+ * The sink of the program: writes a line; at EPIPE (the reader is gone)
+ * exits quietly.  A line that waits for a reader that does not read gives
+ * way to a stop signal, and so does every line after it.
+ */
 static void
 emit(void *ctx, const char *line)
 {
-	(void)ctx;
-	if (hc_write_line(STDOUT_FILENO, line) == 0)
+	struct output *out = ctx;
+	if (out->given_up || hc_sig_write_line(STDOUT_FILENO, line, out->until) == 0)
 		return;
+	if (errno == EINTR || errno == ETIMEDOUT) {
+		out->given_up = true;
+		return;
+	}
 	if (errno == EPIPE)
 		exit(HC_EXIT_UP);
 	hc_die(HC_EXIT_FAILURE, "write");
 }
 
-/* Reads what stdin has and handles each complete line; false at end of input. */
+/*
+ * Reads what stdin has and handles each complete line; false at end of
+ * input.  A non-blocking stdin with nothing to read (EAGAIN) is no error.
+ */
 static bool
 read_input(struct dampen_filter *f, struct hc_linebuf *lb)
 {
 	ssize_t r = hc_linebuf_fill(lb, STDIN_FILENO);
-	if (r < 0) {
+	if (r < 0 && errno != EAGAIN) {
 		hc_warn("read");
 		dampen_final(f, "error");
 		exit(HC_EXIT_FAILURE);
@@ -211,7 +228,7 @@ read_input(struct dampen_filter *f, struct hc_linebuf *lb)
 	enum hc_line kind;
 	while ((kind = hc_linebuf_next(lb, &text, &len)) != HC_LINE_NONE)
 		dampen_line(f, kind, text, len, hc_now());
-	return r > 0;
+	return r != 0;
 }
 
 int
@@ -243,7 +260,8 @@ main(int argc, char **argv)
 	hc_sig_ignore(SIGHUP);
 
 	static struct dampen_filter f;
-	dampen_init(&f, &o, (struct dampen_sink){ .write = emit }, hc_now());
+	struct output out = { .until = hc_deadline_at(HC_NEVER) };
+	dampen_init(&f, &o, (struct dampen_sink){ .write = emit, .ctx = &out }, hc_now());
 	struct hc_linebuf lb;
 	hc_linebuf_init(&lb, HC_STREAM_LINE_MAX);
 
@@ -260,6 +278,8 @@ main(int argc, char **argv)
 		int sig = fds[0].revents != 0 ? hc_sig_next() : 0;
 		if (sig != 0) {
 			end = sig == SIGTERM ? "sigterm" : "sigint";
+			/* The final line goes if the reader has room for it now; else its end of input says it. */
+			out = (struct output){ .until = hc_deadline_at(0) };
 			break;
 		}
 		if (hc_deadline_passed(timer))

@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "hc.h"
 #include "io.h"
+#include "opt.h"
 #include "parse.h"
 #include "resolve.h"
 #include "sig.h"
@@ -37,7 +38,7 @@
 #define METRICS_MAX 65536
 
 enum { OPT_ANNOUNCE_LIMIT = 256, OPT_HOLD, OPT_METRICS, OPT_TIMEOUT, OPT_URL,
-	OPT_VERIFY_LIMIT, OPT_WITHDRAW_LIMIT, OPT_USAGE };
+	OPT_VERIFY_LIMIT, OPT_WITHDRAW_LIMIT };
 
 struct drill_options {
 	const char *service;
@@ -76,8 +77,6 @@ static const struct argp_option option_table[] = {
 	{ "announce-limit", OPT_ANNOUNCE_LIMIT, "DURATION", 0,
 	  "Announced again within (default 30s)", 0 },
 	{ "timeout", OPT_TIMEOUT, "DURATION", 0, "The whole drill within (default 2m)", 0 },
-	{ "help", '?', NULL, 0, "Give this help list", -1 },
-	{ "usage", OPT_USAGE, NULL, 0, "Give a short usage message", -1 },
 	{ 0 }
 };
 
@@ -186,12 +185,6 @@ parse_option(int key, char *arg, struct argp_state *state)
 	case OPT_ANNOUNCE_LIMIT: parse_limit("--announce-limit", arg, HC_NS_PER_MS, &o->announce_limit); break;
 	case OPT_HOLD: parse_limit("--hold", arg, 0, &o->hold); break;
 	case OPT_TIMEOUT: parse_limit("--timeout", arg, HC_NS_PER_MS, &o->timeout); break;
-	case '?':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP & ~ARGP_HELP_EXIT_OK);
-		exit(HC_EXIT_UP);
-	case OPT_USAGE:
-		argp_state_help(state, stdout, ARGP_HELP_USAGE);
-		exit(HC_EXIT_UP);
 	case ARGP_KEY_ARG:
 		if (o->service != NULL)
 			hc_diex(HC_EXIT_USAGE, "one SERVICE only (usage: %s [options] SERVICE)",
@@ -249,24 +242,11 @@ label_value(const char *labels, const char *key, char *out, size_t size)
 static const char *
 read_metrics(const char *path, const char *name, struct announce_view *v)
 {
-	static char buf[METRICS_MAX + 1];
 	*v = (struct announce_view){ .found = false };
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1)
+	char *buf;
+	size_t n;
+	if (hc_read_file(path, METRICS_MAX, &buf, &n) == -1)
 		return strerror(errno);
-	size_t n = 0;
-	ssize_t r;
-	while (n < METRICS_MAX && (r = read(fd, buf + n, METRICS_MAX - n)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			close(fd);
-			return strerror(errno);
-		}
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = '\0';
 	for (char *line = buf, *next; line != NULL && *line != '\0'; line = next) {
 		next = strchr(line, '\n');
 		if (next != NULL)
@@ -292,6 +272,7 @@ read_metrics(const char *path, const char *name, struct announce_view *v)
 			snprintf(v->state, sizeof v->state, "%s", st);
 		}
 	}
+	free(buf);
 	return NULL;
 }
 
@@ -593,12 +574,13 @@ restore(struct drill *d, const char *why)
 int
 main(int argc, char **argv)
 {
+	static const struct argp_child children[] = { { &hc_opt_help, 0, NULL, -1 }, { 0 } };
 	static const struct argp argp = {
 		option_table, parse_option, "SERVICE",
 		"Run the failover drill of SERVICE on this host: drain it by its maintenance file, "
 		"wait for the withdraw, check the URL, restore, wait for the announce."
 		"\vExit status: 0 the drill passed, 1 a step failed or passed its limit, "
-		"2 usage error, 3 internal failure.", NULL, NULL, NULL
+		"2 usage error, 3 internal failure.", children, NULL, NULL
 	};
 	struct drill_options o = {
 		.withdraw_limit = 10 * HC_NS_PER_S,

@@ -206,8 +206,7 @@ struct loop {
 	bool stdin_eof_ends;            /* stdin is a pipe or socket: EOF means ExaBGP left */
 	struct hc_linebuf acks;
 	struct hc_exabgp_acks ack_reason;       /* main's "error: REASON" before its "error" */
-	long long errors_unreported;
-	int64_t error_report_at;        /* no "error" report before this */
+	struct hc_warn_limit error_acks; /* ExaBGP's "error" acks: one report per 10 s */
 	uint64_t rng;
 };
 
@@ -328,7 +327,10 @@ state_of(const struct options *o, const struct run *r, const struct run_end *e)
 	return HC_STATE_DOWN;
 }
 
-/* Writes the run's line; on EPIPE (the reader left) stops quietly. */
+/*
+ * Writes the run's line; on EPIPE (the reader left) stops quietly, and so
+ * when a stop signal comes while the line waits for a reader that does not read.
+ */
 static void
 report_run(struct loop *l, const struct run_end *e)
 {
@@ -363,8 +365,9 @@ report_run(struct loop *l, const struct run_end *e)
 	if (l->o->verbose)
 		hc_logx("run %lld: %s", l->runs + 1, line);
 
-	if (hc_write_line(STDOUT_FILENO, line) == -1) {
-		if (errno != EPIPE) {
+	if (hc_sig_write_line(STDOUT_FILENO, line, hc_deadline_at(HC_NEVER)) == -1) {
+		/* EINTR: a stop signal came while the reader did not read; on_signal takes it. */
+		if (errno != EPIPE && errno != EINTR) {
 			hc_warn("write");
 			l->exit_status = HC_EXIT_FAILURE;
 		}
@@ -666,14 +669,14 @@ stop(struct loop *l, bool hurry)
 	}
 }
 
+/* Says how many "error" acks were not reported yet. */
 static void
 flush_error_report(struct loop *l)
 {
-	if (l->errors_unreported > 0)
-		hc_logx("ExaBGP answered 'error' to %lld more command%s", l->errors_unreported,
-		    l->errors_unreported == 1 ? "" : "s");
-	l->errors_unreported = 0;
-	l->error_report_at = hc_now() + ERROR_REPORT_NS;
+	long long unreported = hc_warn_limit_take(&l->error_acks, hc_now());
+	if (unreported > 0)
+		hc_logx("ExaBGP answered 'error' to %lld more command%s", unreported,
+		    unreported == 1 ? "" : "s");
 }
 
 /*
@@ -683,16 +686,13 @@ flush_error_report(struct loop *l)
 static void
 note_error_ack(struct loop *l, const char *reason)
 {
-	if (hc_now() < l->error_report_at) {
-		l->errors_unreported++;
+	if (!hc_warn_limit_pass(&l->error_acks, hc_now()))
 		return;
-	}
 	if (reason != NULL)
 		hc_logx("ExaBGP answered 'error' to a command: %s", reason);
 	else
 		hc_logx("ExaBGP answered 'error' to a command (does the neighbor list this process "
 		    "in api { processes }?)");
-	l->error_report_at = hc_now() + ERROR_REPORT_NS;
 }
 
 /* One read of ExaBGP's acks and events from stdin. */
@@ -767,8 +767,8 @@ next_wakeup(const struct loop *l)
 		d = r->deadline;
 	if (r->phase == PHASE_LEFTOVER || r->phase == PHASE_REAPING)
 		d = hc_deadline_min(d, hc_deadline_in(GROUP_PROBE_NS));
-	if (l->errors_unreported > 0)
-		d = hc_deadline_min(d, hc_deadline_at(l->error_report_at));
+	if (l->error_acks.held > 0)
+		d = hc_deadline_min(d, hc_deadline_at(l->error_acks.next_at));
 	return d;
 }
 
@@ -814,7 +814,7 @@ run_loop(struct loop *l)
 		on_deadline(l);
 		if (l->stopping && r->phase == PHASE_IDLE && r->request_fd != -1)
 			end_resident(l);
-		if (l->errors_unreported > 0 && hc_now() >= l->error_report_at)
+		if (l->error_acks.held > 0 && hc_now() >= l->error_acks.next_at)
 			flush_error_report(l);
 		if (r->phase == PHASE_IDLE && !l->stopping && hc_now() >= l->next_start)
 			start_run(l);
@@ -851,6 +851,7 @@ main(int argc, char **argv)
 		.o = &o,
 		.sig_fd = hc_sig_catch(sigs, sizeof sigs / sizeof sigs[0]),
 		.exit_status = HC_EXIT_UP,
+		.error_acks = { .every = ERROR_REPORT_NS },
 		.run = { .phase = PHASE_IDLE, .child = { .out_fd = -1 }, .request_fd = -1 },
 	};
 	sigset_t mask;

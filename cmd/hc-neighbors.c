@@ -14,7 +14,6 @@
 #include <argp.h>
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -25,9 +24,11 @@
 #include "clock.h"
 #include "hc.h"
 #include "io.h"
+#include "opt.h"
 #include "neighbors.h"
 #include "parse.h"
 #include "sig.h"
+#include "textfile.h"
 
 #define NEIGHBORS_MAX 256
 #define LINE_MAX_BYTES 65536            /* ExaBGP's JSON updates can be long; only events matter */
@@ -50,27 +51,13 @@ struct neighbors {
 	char error[300];
 };
 
-enum { OPT_USAGE = 256 };
-
 static const struct argp_option option_table[] = {
 	{ "metrics", 'm', "FILE", 0, "Write Prometheus metrics to FILE (textfile collector)", 0 },
-	{ "help", '?', NULL, 0, "Give this help list", -1 },
-	{ "usage", OPT_USAGE, NULL, 0, "Give a short usage message", -1 },
 	{ 0 }
 };
 
 /* Records the first usage error. */
-__attribute__((format(printf, 2, 3)))
-static void
-usage_error(struct neighbors *t, const char *fmt, ...)
-{
-	if (t->error[0] != '\0')
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(t->error, sizeof t->error, fmt, ap);
-	va_end(ap);
-}
+#define usage_error(t, ...) hc_opt_error((t)->error, sizeof (t)->error, __VA_ARGS__)
 
 /* The neighbor with canonical address addr, added (down) if new; NULL when the table is full. */
 static struct neighbor *
@@ -99,12 +86,6 @@ parse_option(int key, char *arg, struct argp_state *state)
 			usage_error(t, "invalid --metrics '': empty");
 		t->metrics = arg;
 		break;
-	case '?':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP & ~ARGP_HELP_EXIT_OK);
-		exit(HC_EXIT_UP);
-	case OPT_USAGE:
-		argp_state_help(state, stdout, ARGP_HELP_USAGE);
-		exit(HC_EXIT_UP);
 	case ARGP_KEY_ARG:
 		if (!neighbors_canonical_addr(arg, addr, sizeof addr))
 			usage_error(t, "invalid neighbor '%s': not an IPv4 or IPv6 address", arg);
@@ -117,66 +98,43 @@ parse_option(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* An output buffer that remembers whether anything did not fit. */
-struct text {
-	char buf[NEIGHBORS_MAX * 512 + 1024];
-	size_t n;
-	bool overflow;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void
-put(struct text *t, const char *fmt, ...)
-{
-	if (t->overflow)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int len = vsnprintf(t->buf + t->n, sizeof t->buf - t->n, fmt, ap);
-	va_end(ap);
-	if (len < 0 || (size_t)len >= sizeof t->buf - t->n)
-		t->overflow = true;
-	else
-		t->n += (size_t)len;
-}
-
 /* Writes the textfile (nothing without --metrics); warns once if that fails. */
 static void
 write_metrics(struct neighbors *t)
 {
 	if (t->metrics == NULL)
 		return;
-	static struct text out;
-	out.n = 0;
-	out.overflow = false;
-	put(&out, "# HELP hc_exabgp_up 1 while ExaBGP runs hc-neighbors, 0 once it went away.\n"
-	    "# TYPE hc_exabgp_up gauge\nhc_exabgp_up %d\n", t->exabgp_up);
-	put(&out, "# HELP hc_exabgp_start_time_seconds When ExaBGP started hc-neighbors.\n"
-	    "# TYPE hc_exabgp_start_time_seconds gauge\nhc_exabgp_start_time_seconds %lld.%03lld\n",
-	    (long long)(t->start_wall / HC_NS_PER_S),
-	    (long long)(t->start_wall % HC_NS_PER_S / HC_NS_PER_MS));
+	static char buf[NEIGHBORS_MAX * 512 + 1024];
+	struct hc_textfile out;
+	hc_textfile_start(&out, buf, sizeof buf);
+	hc_textfile_family(&out, "hc_exabgp_up", "gauge",
+	    "1 while ExaBGP runs hc-neighbors, 0 once it went away.");
+	hc_textfile_put(&out, "hc_exabgp_up %d\n", t->exabgp_up);
+	hc_textfile_family(&out, "hc_exabgp_start_time_seconds", "gauge",
+	    "When ExaBGP started hc-neighbors.");
+	hc_textfile_put(&out, "hc_exabgp_start_time_seconds ");
+	hc_textfile_wall(&out, t->start_wall);
 	if (t->n > 0)
-		put(&out, "# HELP hc_bgp_session_up 1 while the BGP session is established.\n"
-		    "# TYPE hc_bgp_session_up gauge\n");
+		hc_textfile_family(&out, "hc_bgp_session_up", "gauge",
+		    "1 while the BGP session is established.");
 	for (size_t i = 0; i < t->n; i++)
-		put(&out, "hc_bgp_session_up{neighbor=\"%s\"} %d\n", t->v[i].addr,
+		hc_textfile_put(&out, "hc_bgp_session_up{neighbor=\"%s\"} %d\n", t->v[i].addr,
 		    t->v[i].state == SESSION_UP);
 	if (t->n > 0)
-		put(&out, "# HELP hc_bgp_session_last_change_timestamp_seconds When the session's "
-		    "state last changed (the start time before any change).\n"
-		    "# TYPE hc_bgp_session_last_change_timestamp_seconds gauge\n");
-	for (size_t i = 0; i < t->n; i++)
-		put(&out, "hc_bgp_session_last_change_timestamp_seconds{neighbor=\"%s\"} "
-		    "%lld.%03lld\n", t->v[i].addr,
-		    (long long)(t->v[i].last_change_wall / HC_NS_PER_S),
-		    (long long)(t->v[i].last_change_wall % HC_NS_PER_S / HC_NS_PER_MS));
+		hc_textfile_family(&out, "hc_bgp_session_last_change_timestamp_seconds", "gauge",
+		    "When the session's state last changed (the start time before any change).");
+	for (size_t i = 0; i < t->n; i++) {
+		hc_textfile_put(&out, "hc_bgp_session_last_change_timestamp_seconds"
+		    "{neighbor=\"%s\"} ", t->v[i].addr);
+		hc_textfile_wall(&out, t->v[i].last_change_wall);
+	}
 	if (t->n > 0)
-		put(&out, "# HELP hc_bgp_session_downs_total Times the established session went "
-		    "down.\n# TYPE hc_bgp_session_downs_total counter\n");
+		hc_textfile_family(&out, "hc_bgp_session_downs_total", "counter",
+		    "Times the established session went down.");
 	for (size_t i = 0; i < t->n; i++)
-		put(&out, "hc_bgp_session_downs_total{neighbor=\"%s\"} %llu\n", t->v[i].addr,
-		    t->v[i].downs);
-	bool ok = !out.overflow && hc_replace_file(t->metrics, out.buf, out.n) == 0;
+		hc_textfile_put(&out, "hc_bgp_session_downs_total{neighbor=\"%s\"} %llu\n",
+		    t->v[i].addr, t->v[i].downs);
+	bool ok = hc_textfile_write(&out, t->metrics) == 0;
 	if (!ok && !t->metrics_failed)
 		hc_warn("cannot write metrics to %s", t->metrics);
 	t->metrics_failed = !ok;
@@ -328,12 +286,14 @@ drain_until_end(int sigfd)
 int
 main(int argc, char **argv)
 {
+	static const struct argp_child children[] = { { &hc_opt_help, 0, NULL, -1 }, { 0 } };
 	static const struct argp argp = {
 		option_table, parse_option, "[NEIGHBOR...]",
 		"Read ExaBGP's neighbor events (api { neighbor-changes; }) on standard input, log "
 		"each change of a BGP session and write its state as Prometheus metrics.  Each "
 		"NEIGHBOR is shown, down, before ExaBGP reports on it."
-		"\vExit status: 0 normal end, 2 usage error, 3 internal failure.", NULL, NULL, NULL
+		"\vExit status: 0 normal end, 2 usage error, 3 internal failure.",
+		children, NULL, NULL
 	};
 	static struct neighbors t;
 	hc_init(argv[0]);

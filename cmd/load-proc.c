@@ -5,17 +5,16 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "load.h"
 #include "hc.h"
+#include "io.h"
 #include "parse.h"
 
-#define SLURP_MAX (64u << 20)  /* /proc/stat of a very large machine stays far below */
+#define SLURP_MAX (4u << 20)  /* /proc/stat of 8192 CPUs is some 1 MB */
 
 char *
 load_path(const char *root, const char *path)
@@ -35,47 +34,14 @@ load_path(const char *root, const char *path)
 
 /*
  * Reads the whole file into a NUL-terminated heap buffer.  Returns NULL with
- * errno set when it cannot be opened or read.
+ * errno set when it cannot be opened or read, or is over SLURP_MAX (EFBIG).
  */
 static char *
 slurp(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1)
-		return NULL;
-	size_t cap = 8192, len = 0;
-	char *buf = hc_xmalloc(cap);
-	for (;;) {
-		if (len + 1 == cap) {
-			if (cap >= SLURP_MAX) {
-				free(buf);
-				close(fd);
-				errno = EFBIG;
-				return NULL;
-			}
-			cap *= 2;
-			char *bigger = realloc(buf, cap);
-			if (bigger == NULL)
-				hc_diex(HC_EXIT_FAILURE, "out of memory");
-			buf = bigger;
-		}
-		ssize_t r = read(fd, buf + len, cap - 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int saved = errno;
-			free(buf);
-			close(fd);
-			errno = saved;
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return buf;
+	char *text;
+	size_t len;
+	return hc_read_file(path, SLURP_MAX, &text, &len) == 0 ? text : NULL;
 }
 
 /* slurp() of path under root, or the end of the program with the reason. */

@@ -174,3 +174,23 @@ hc_xstrdup(const char *s)
 		hc_diex(HC_EXIT_FAILURE, "out of memory");
 	return p;
 }
+
+bool
+hc_warn_limit_pass(struct hc_warn_limit *w, int64_t now)
+{
+	if (w->next_at != 0 && now < w->next_at) {
+		w->held++;
+		return false;
+	}
+	w->next_at = now + w->every;
+	return true;
+}
+
+long long
+hc_warn_limit_take(struct hc_warn_limit *w, int64_t now)
+{
+	long long held = w->held;
+	w->held = 0;
+	w->next_at = now + w->every;
+	return held;
+}

@@ -3,6 +3,8 @@
 #define HC_HC_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdnoreturn.h>
 
 /*
@@ -37,6 +39,26 @@ void hc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * long-running filter reports (transitions, maintenance), in UTC.
  */
 void hc_logx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Warnings of one kind, rate-limited on the monotonic clock: the first is
+ * said at once, then at most one per `every` ns; those held back in between
+ * are counted, for the next one said to mention.
+ */
+struct hc_warn_limit {
+	int64_t every;
+	int64_t next_at;   /* 0: none said yet */
+	long long held;    /* held back since the last one said */
+};
+
+/* Whether a warning at monotonic time now may be said; if not, it is counted in held. */
+bool hc_warn_limit_pass(struct hc_warn_limit *w, int64_t now);
+
+/*
+ * Takes the count of warnings held back, zeroing it, for the caller to say
+ * at monotonic time now; that counts as a warning said.
+ */
+long long hc_warn_limit_take(struct hc_warn_limit *w, int64_t now);
+
 noreturn void hc_diex(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 noreturn void hc_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

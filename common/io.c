@@ -49,15 +49,28 @@ hc_replace_file(const char *path, const void *buf, size_t n)
 	return r;
 }
 
+static int
+write_all_plain(int fd, const void *buf, size_t n, void *ctx)
+{
+	(void)ctx;
+	return hc_write_all(fd, buf, n);
+}
+
 int
 hc_write_line(int fd, const char *line)
+{
+	return hc_write_line_by(write_all_plain, NULL, fd, line);
+}
+
+int
+hc_write_line_by(hc_write_fn *write_all, void *ctx, int fd, const char *line)
 {
 	char small[1024];
 	size_t n = strlen(line);
 	char *out = n + 1 <= sizeof small ? small : hc_xmalloc(n + 1);
 	memcpy(out, line, n);
 	out[n] = '\n';
-	int r = hc_write_all(fd, out, n + 1);
+	int r = write_all(fd, out, n + 1, ctx);
 	if (out != small) {
 		int saved = errno;
 		free(out);

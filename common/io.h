@@ -15,6 +15,12 @@ int hc_write_all(int fd, const void *buf, size_t n);
  */
 int hc_write_line(int fd, const char *line);
 
+/* A writer of n whole bytes to fd, with ctx for what it needs: 0, or -1 with errno. */
+typedef int hc_write_fn(int fd, const void *buf, size_t n, void *ctx);
+
+/* hc_write_line through write_all: the line and its newline in one call of it. */
+int hc_write_line_by(hc_write_fn *write_all, void *ctx, int fd, const char *line);
+
 /*
  * Replaces the file at path with n bytes of buf, atomically: writes
  * path.tmp, then rename(2)s it over path (a reader sees the old file or the

@@ -1,5 +1,8 @@
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hc.h"
@@ -54,3 +57,40 @@ hc_opt_percent(const char *flag, const char *arg, int decimals, long long max)
 	check(flag, arg, why);
 	return v;
 }
+
+void
+hc_opt_error(char *first, size_t size, const char *fmt, ...)
+{
+	if (first[0] != '\0')
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(first, size, fmt, ap);
+	va_end(ap);
+}
+
+enum { OPT_USAGE = 0x7f00 };
+
+static const struct argp_option help_options[] = {
+	{ "help", '?', NULL, 0, "Give this help list", -1 },
+	{ "usage", OPT_USAGE, NULL, 0, "Give a short usage message", -1 },
+	{ 0 }
+};
+
+static error_t
+parse_help(int key, char *arg, struct argp_state *state)
+{
+	(void)arg;
+	switch (key) {
+	case '?':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP & ~ARGP_HELP_EXIT_OK);
+		exit(HC_EXIT_UP);
+	case OPT_USAGE:
+		argp_state_help(state, stdout, ARGP_HELP_USAGE);
+		exit(HC_EXIT_UP);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+const struct argp hc_opt_help = { help_options, parse_help, NULL, NULL, NULL, NULL, NULL };

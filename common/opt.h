@@ -7,6 +7,8 @@
 #ifndef HC_OPT_H
 #define HC_OPT_H
 
+#include <argp.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* A decimal integer from min to max. */
@@ -23,5 +25,20 @@ uint64_t hc_opt_size(const char *flag, const char *arg, uint64_t min, uint64_t m
  * decimals fraction digits, scaled by 10^decimals ("95.5" with 2 gives 9550).
  */
 long long hc_opt_percent(const char *flag, const char *arg, int decimals, long long max);
+
+/*
+ * Records a usage error in first (size bytes) unless it holds one already:
+ * for a parser that goes on after an error (hc-announce still withdraws
+ * every prefix it can name).  The caller reports first once parsing ends.
+ */
+void hc_opt_error(char *first, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * --help and --usage, exiting 0, for a parser run with ARGP_NO_HELP (which
+ * also leaves out argp's --version): add it as an argp child,
+ *   { &hc_opt_help, 0, NULL, -1 }.
+ */
+extern const struct argp hc_opt_help;
 
 #endif

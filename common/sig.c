@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,6 +14,9 @@
 
 static int sig_pipe[2] = { -1, -1 };
 static pid_t sig_owner;
+/* Signals hc_sig_write_all took out of the pipe while it waited, put back when it ends. */
+static unsigned char held[64];
+static size_t nheld;
 
 /*
  * Records sig for the poll loop.  A forked child that has not yet exec'd
@@ -75,4 +80,77 @@ hc_sig_next(void)
 		r = read(sig_pipe[0], &b, 1);
 	while (r < 0 && errno == EINTR);
 	return r == 1 ? b : 0;
+}
+
+/*
+ * Moves what the self-pipe holds into held[] (beyond its room, a signal is
+ * dropped, as the handler drops one when the pipe is full).  true when a
+ * stop signal is among what it held.
+ */
+static bool
+hold_pending(void)
+{
+	unsigned char b[sizeof held];
+	ssize_t r;
+	while ((r = read(sig_pipe[0], b, sizeof b)) > 0 || (r < 0 && errno == EINTR)) {
+		for (ssize_t i = 0; i < r && nheld < sizeof held; i++)
+			held[nheld++] = b[i];
+	}
+	for (size_t i = 0; i < nheld; i++) {
+		if (held[i] != SIGCHLD)
+			return true;
+	}
+	return false;
+}
+
+/* Puts the held signals back into the pipe, for the poll loop and hc_sig_next. */
+static void
+put_back_held(void)
+{
+	if (nheld > 0)
+		(void)!write(sig_pipe[1], held, nheld);
+	nheld = 0;
+}
+
+int
+hc_sig_write_all(int fd, const void *buf, size_t n, hc_deadline until)
+{
+	const char *p = buf;
+	int err = 0;
+	while (n > 0 && err == 0) {
+		struct pollfd pfd[2] = {
+			{ .fd = fd, .events = POLLOUT },
+			{ .fd = sig_pipe[0], .events = POLLIN },  /* ignored before hc_sig_catch */
+		};
+		if (hc_poll(pfd, 2, until) < 0 && errno != EINTR) {
+			err = errno;
+		} else if (pfd[1].revents != 0 && hold_pending()) {
+			err = EINTR;
+		} else if (pfd[0].revents != 0) {
+			ssize_t w = write(fd, p, n);
+			if (w > 0) {
+				p += w;
+				n -= (size_t)w;
+			} else if (w < 0 && errno != EINTR && errno != EAGAIN) {
+				err = errno;
+			}
+		} else if (hc_deadline_passed(until)) {
+			err = ETIMEDOUT;
+		}
+	}
+	put_back_held();
+	errno = err;
+	return err == 0 ? 0 : -1;
+}
+
+static int
+write_all_sig(int fd, const void *buf, size_t n, void *ctx)
+{
+	return hc_sig_write_all(fd, buf, n, *(const hc_deadline *)ctx);
+}
+
+int
+hc_sig_write_line(int fd, const char *line, hc_deadline until)
+{
+	return hc_write_line_by(write_all_sig, &until, fd, line);
 }

@@ -29,6 +29,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "fuzz.h"
 #include "clock.h"
@@ -38,7 +39,6 @@
 
 #define MS HC_NS_PER_MS
 #define S HC_NS_PER_S
-#define STREAM_T_MAX (9000000000LL * S)
 
 /* Configurations as hc-dampen's option parsing leaves them (defaults filled in). */
 static const struct dampen_options configs[] = {
@@ -96,7 +96,7 @@ struct model {
 	long long window_pos;
 	int64_t since;             /* when the output last changed, on the line clock */
 	bool stream_started;
-	int64_t stream_base, stream_last;
+	int64_t stream_first, stream_latest;  /* usable t= in ns since the epoch */
 };
 
 /* The candidate after one result, as the man page's step 1 says. */
@@ -133,21 +133,61 @@ model_settle(struct model *m, int64_t now)
 	m->since = now;
 }
 
-/* The line's time with --clock stream: t= since the first, never going back. */
+/*
+ * A usable t=, read as hc-dampen(1) says: seconds since the epoch from 0 to
+ * 9000000000 (the year 2255), digits with up to nine decimals after a '.'
+ * (further decimals only zeros).  The nanoseconds in *ns; false when not usable.
+ */
+static bool
+model_read_t(const char *t, int64_t *ns)
+{
+	const char *p = t;
+	int64_t seconds = 0, nanos = 0;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		seconds = seconds * 10 + (*p - '0');
+		if (seconds > 9000000000)
+			return false;
+	}
+	if (p == t)
+		return false;
+	if (*p == '.') {
+		const char *decimals = ++p;
+		for (; *p >= '0' && *p <= '9'; p++) {
+			if (p - decimals < 9)
+				nanos = nanos * 10 + (*p - '0');
+			else if (*p != '0')
+				return false;
+		}
+		if (p == decimals)
+			return false;
+		for (ptrdiff_t given = p - decimals; given < 9; given++)
+			nanos *= 10;
+	}
+	if (*p != '\0' || (seconds == 9000000000 && nanos > 0))
+		return false;
+	*ns = seconds * S + nanos;
+	return true;
+}
+
+/*
+ * The line's time with --clock stream, as hc-dampen(1) words it: the clock
+ * starts at the first usable t=, and a t= earlier than the latest counts as
+ * the latest (time never runs backwards).  false for a line without a
+ * usable t=.
+ */
 static bool
 model_stream_time(struct model *m, const struct hc_status *st, int64_t *now)
 {
 	const char *t = hc_status_get(st, "t");
-	long long ns;
-	if (t == NULL || hc_parse_fixed(t, 9, 0, STREAM_T_MAX, &ns) != NULL)
+	int64_t at;
+	if (t == NULL || !model_read_t(t, &at))
 		return false;
-	if (!m->stream_started) {
-		m->stream_started = true;
-		m->stream_base = ns;
-	}
-	if (ns - m->stream_base > m->stream_last)
-		m->stream_last = ns - m->stream_base;
-	*now = m->stream_last;
+	if (!m->stream_started)
+		m->stream_first = m->stream_latest = at;
+	m->stream_started = true;
+	if (at > m->stream_latest)
+		m->stream_latest = at;
+	*now = m->stream_latest - m->stream_first;
 	return true;
 }
 
@@ -279,7 +319,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(copy, line, keep + 1);
 			valid = hc_stream_parse(copy, keep, &in) == NULL;
 		}
-		int64_t now = o->stream_clock ? m.stream_last : mono - start;
+		int64_t now = o->stream_clock ? m.stream_latest - m.stream_first : mono - start;
 		if (valid && o->stream_clock)
 			valid = model_stream_time(&m, &in, &now);
 		enum hc_state raw = valid ? in.state : HC_STATE_DOWN;

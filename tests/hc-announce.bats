@@ -4,6 +4,7 @@
 
 load test_helper
 load lib-announce
+load lib-stall
 
 W="withdraw route 203.0.113.10/32 next-hop self"
 A="announce route 203.0.113.10/32 next-hop self"
@@ -364,6 +365,41 @@ teardown() {
 	kill -TERM "$(ann_pid)"
 	wait_until 20 ann_exited
 	[[ $(tail -n 1 "$BATS_TEST_TMPDIR/ann.out") == "$W" ]]
+}
+
+# start_announce_stalled: starts hc-announce with a standard output that nobody
+# reads, feeds it lines that each change the MED, and waits until the pipe is
+# full and hc-announce blocked on it.
+start_announce_stalled() {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	exec 4<>"$BATS_TEST_TMPDIR/in"
+	HC_BG_STDIN=$BATS_TEST_TMPDIR/in start_stalled ann hc-announce --med-from m 203.0.113.10
+	# Every line is an announce with another MED: 2000 commands, 110 kB.
+	local i
+	for ((i = 1; i <= 2000; i++)); do
+		echo "up m=$i"
+	done >&4
+	wait_until 60 pipe_stays_full "$BATS_TEST_TMPDIR/ann.fifo"
+}
+
+@test "hc-announce: SIGTERM ends it while ExaBGP never reads: 5 s for the withdraw, then exit 3" {
+	start_announce_stalled
+	kill -TERM "$stalled_pid"
+	stalled_exit_status 60
+	((status == 3))
+	err_has "ExaBGP is not reading standard output; the stop waits for it up to 5 s"
+	err_has "203.0.113.10/32: withdraw not written: ExaBGP read nothing from standard output for 5 s after SIGTERM; exiting"
+}
+
+@test "hc-announce: a second signal ends the stop's wait for ExaBGP at once" {
+	start_announce_stalled
+	kill -TERM "$stalled_pid"
+	wait_until 20 err_has "ExaBGP is not reading standard output; the stop waits for it up to 5 s"
+	kill -TERM "$stalled_pid"
+	stalled_exit_status 60
+	((status == 3))
+	err_has "203.0.113.10/32: withdraw not written: ExaBGP did not read standard output before the next signal; exiting"
+	! err_has "for 5 s after SIGTERM"
 }
 
 @test "hc-announce: end of input soon after start waits out --min-lifetime, routes withdrawn" {

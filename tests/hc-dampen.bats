@@ -4,6 +4,7 @@
 # shellcheck disable=SC2154 # $status, $output, $stderr, $lines are set by bats
 
 load test_helper
+load lib-stall
 
 FIXTURES="$HC_SRCDIR/tests/fixtures/dampen"
 STAMP='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z'
@@ -412,6 +413,50 @@ bg_exited() {
 	# Below --reuse: how far below depends on how late the machine wakes it.
 	[[ ${out[5]} =~ ^up\ raw=up\ penalty=([1-9][0-9]{0,2}|1000)\ why=timer$ ]]
 	grep -Eq 'flapping: penalty (1[5-9][0-9][0-9]|2000) is above --suppress 1500' "$BATS_TEST_TMPDIR/d.err"
+}
+
+@test "hc-dampen: SIGTERM ends it while its reader never reads, exit 0" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	exec 4<>"$BATS_TEST_TMPDIR/in"
+	HC_BG_STDIN=$BATS_TEST_TMPDIR/in start_stalled d hc-dampen -r 1 -f 1
+	# 8000 input lines, 80 kB of output: more than the pipe holds.
+	printf 'up\n%.0s' {1..8000} >&4
+	term_when_stalled "$BATS_TEST_TMPDIR/d.fifo"
+	((status == 0))
+	[[ ! -s $BATS_TEST_TMPDIR/d.err ]]
+}
+
+@test "hc-dampen: a non-blocking stdin that another reader shares is no read error" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	exec 4<>"$BATS_TEST_TMPDIR/in"
+	# cat reads the same pipe: a line hc-dampen is woken for may be gone by
+	# the time it reads, and its non-blocking read says EAGAIN.
+	HC_BG_STDIN=$BATS_TEST_TMPDIR/in start_bg thief sh -c 'exec cat 4>&-'
+	HC_BG_STDIN=$BATS_TEST_TMPDIR/in start_bg d sh -c 'exec "$0" -c "
+import os, sys
+os.set_blocking(0, False)
+os.execvp(sys.argv[1], sys.argv[1:])" hc-dampen -r 1 -f 1 4>&-' "$HC_PYTHON"
+	dampen_pid=$(<"$BATS_TEST_TMPDIR/d.pid")
+	# Pacing, one wake-up of both readers per line: a 5 ms read of a FIFO
+	# that nothing writes (read is a bash builtin; sleep would fork).
+	mkfifo "$BATS_TEST_TMPDIR/pace"
+	exec 6<>"$BATS_TEST_TMPDIR/pace"
+	for ((i = 0; i < 300; i++)); do
+		printf 'up\n' >&4
+		read -r -t 0.005 -u 6 || true
+	done
+	exec 6>&-
+	exec 4>&-
+	wait_until 30 bg_exited "$dampen_pid"
+	wait "$dampen_pid" && status=0 || status=$?
+	cat "$BATS_TEST_TMPDIR/d.err" >&2
+	((status == 0))
+	[[ ! -s $BATS_TEST_TMPDIR/d.err ]]
+	[[ $(tail -n 1 "$BATS_TEST_TMPDIR/d.out") == 'down why=eof' ]]
+	# Both readers got lines: they did compete for them.
+	wait_until 30 bg_exited "$(<"$BATS_TEST_TMPDIR/thief.pid")"
+	grep -q '^up$' "$BATS_TEST_TMPDIR/thief.out"
+	grep -q '^up raw=up$' "$BATS_TEST_TMPDIR/d.out"
 }
 
 @test "hc-dampen: exits 0 quietly when its reader goes away" {

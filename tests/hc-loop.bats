@@ -3,6 +3,7 @@
 # shellcheck disable=SC2154 # $status, $output, $stderr, $lines are set by bats and helpers
 
 load test_helper
+load lib-stall
 
 LINE_RE='^(up|down) rc=([0-9]+|sig[0-9]+|timeout|exec) ms=[0-9]+\.[0-9]{2} t=[0-9]+\.[0-9]{3}( [a-z][a-z0-9_]*=[!-~]+)*$'
 
@@ -511,6 +512,16 @@ signal_ends_loop() {
 	wait_until 20 loop_exited
 	[[ $loop_status == 0 ]]
 	gone "$(<"$T/deaf.pid")"
+}
+
+@test "hc-loop: SIGTERM ends it while its reader never reads, exit 0" {
+	# Each run writes some 800 bytes: the check's three fields of 250 bytes.
+	local v
+	v=$(printf 'x%.0s' {1..250})
+	start_stalled loop hc-loop -i 1ms -t 10s -- printf "a=$v b=$v c=$v\n"
+	term_when_stalled "$T/loop.fifo"
+	((status == 0))
+	[[ ! -s $T/loop.err ]]
 }
 
 @test "hc-loop: SIGHUP does not end it" {
