@@ -59,34 +59,14 @@ lab_ipv6_exabgp_start() {
 	lab_exabgp_start "$1" "$conf"
 }
 
-# lab_service6_start I: a real HTTP server on [VIP6]:80 in host I; the pages
-# are host I's, as lab_service_start writes them.
+# lab_service6_start I: host I's HTTP server on [VIP6]:80 (lab_service_start).
 lab_service6_start() {
-	local i=$1 dir="$LAB_DIR/www$1"
-	mkdir -p "$dir"
-	echo "h$i" >"$dir/index.html"
-	echo ok >"$dir/health"
-	ip netns exec "$(lab_ns "h$i")" python3 -c '
-import functools, http.server, socket, socketserver, sys
-class Server(http.server.ThreadingHTTPServer):
-    address_family = socket.AF_INET6
-    def server_bind(self):
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = sys.argv[1], 80
-handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[2])
-Server((sys.argv[1], 80), handler).serve_forever()
-' "$LAB_VIP6" "$dir" 3>&- >"$LAB_DIR/www6-$i.log" 2>&1 &
-	echo "$!" >"$LAB_DIR/www6-$i.pid"
-	wait_until 30 ip netns exec "$(lab_ns "h$i")" "$HC_BIN/hc-tcp" -t 2s "$LAB_VIP6" 80
+	lab_service_start "$1" "$LAB_VIP6" "www6-$1"
 }
 
 # lab_service6_stop I: kills host I's IPv6 HTTP server by PID.
 lab_service6_stop() {
-	local pidfile="$LAB_DIR/www6-$1.pid"
-	[[ -s $pidfile ]] || return 0
-	kill "$(<"$pidfile")" 2>/dev/null || true
-	wait "$(<"$pidfile")" 2>/dev/null || true
-	rm -f "$pidfile"
+	lab_service_stop "$1" "www6-$1"
 }
 
 # lab_nexthops6: the router's IPv6 kernel next-hops for the VIP, sorted.

@@ -145,30 +145,34 @@ lab_birdc() {
 	birdc -s "$LAB_DIR/bird.ctl" "$@"
 }
 
-# lab_service_start I: a real HTTP server on VIP:80 in host I; /health says ok.
-# (http.server's own server_bind looks up the host's FQDN, which in a
-# namespace without DNS costs seconds; this one skips that.)
+# lab_service_start I [ADDR [NAME]]: a real HTTP server on ADDR:80 (the VIP
+# by default; an IPv6 address works too) in host I, its PID and log under
+# NAME (default wwwI); /health says ok, / names the host.  (http.server's own
+# server_bind looks up the host's FQDN, which in a namespace without DNS
+# costs seconds; this one skips that.)
 lab_service_start() {
-	local i=$1 dir="$LAB_DIR/www$1"
+	local i=$1 addr=${2:-$LAB_VIP} name=${3:-www$1} dir="$LAB_DIR/www$1"
 	mkdir -p "$dir"
 	echo "h$i" >"$dir/index.html"
 	echo ok >"$dir/health"
 	ip netns exec "$(lab_ns "h$i")" "${HC_PYTHON:-python3}" -c '
-import functools, http.server, socketserver, sys
+import functools, http.server, socket, socketserver, sys
 class Server(http.server.ThreadingHTTPServer):
+    address_family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
     def server_bind(self):
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = sys.argv[1], 80
 handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[2])
 Server((sys.argv[1], 80), handler).serve_forever()
-' "$LAB_VIP" "$dir" 3>&- >"$LAB_DIR/www$i.log" 2>&1 &
-	echo "$!" >"$LAB_DIR/www$i.pid"
-	wait_until 30 ip netns exec "$(lab_ns "h$i")" "$HC_BIN/hc-tcp" -t 2s "$LAB_VIP" 80
+' "$addr" "$dir" 3>&- >"$LAB_DIR/$name.log" 2>&1 &
+	echo "$!" >"$LAB_DIR/$name.pid"
+	wait_until 30 ip netns exec "$(lab_ns "h$i")" "$HC_BIN/hc-tcp" -t 2s "$addr" 80
 }
 
-# lab_service_stop I: kills host I's HTTP server (by PID) and waits until it is gone.
+# lab_service_stop I [NAME]: kills host I's HTTP server NAME (default wwwI) by
+# PID and waits until it is gone.
 lab_service_stop() {
-	local pidfile="$LAB_DIR/www$1.pid"
+	local pidfile="$LAB_DIR/${2:-www$1}.pid"
 	[[ -s $pidfile ]] || return 0
 	kill "$(<"$pidfile")" 2>/dev/null || true
 	wait "$(<"$pidfile")" 2>/dev/null || true
