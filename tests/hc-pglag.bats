@@ -361,12 +361,20 @@ lock_wal_receiver_view() {
 	caught_up
 	run --separate-stderr hc-pglag -v "$(ci "$port_r")"
 	[[ $stderr == *", silence "*" s (limit 6.000 s)" ]]
+	# The walsender stopped, the silence only grows: every check from the
+	# first down on is down (a keepalive between two checks would make one up).
+	local walsender
+	walsender=$(pg_sql p "SELECT pid FROM pg_stat_replication WHERE application_name = 'r'")
+	[[ $walsender =~ ^[0-9]+$ ]]
+	sigstop "$walsender"
 	wait_until 20 is_down --max-silence 50ms "$(ci "$port_r")"
 	run --separate-stderr hc-pglag -v --max-silence 50ms "$(ci "$port_r")"
 	assert_failure 1
 	[[ $stderr == *" down: nothing received from the primary for "*" s (limit 0.050 s); "*" (after "* ]]
 	resident_agrees 1 "* down: nothing received from the primary for * s (limit 0.050 s); *" \
 		--max-silence 50ms "$(ci "$port_r")"
+	kill -CONT "$walsender"
+	wait_until 30 hc-pglag "$(ci "$port_r")"
 	# wal_receiver_timeout = 0: an idle link never speaks, so silence is not checked.
 	echo "r wal_receiver_timeout" >>"$PGT/settings"
 	pg_sql r "ALTER SYSTEM SET wal_receiver_timeout = 0" && pg_sql r "SELECT pg_reload_conf()" >/dev/null
