@@ -15,15 +15,6 @@ teardown() {
 	stop_bg_all
 }
 
-# mkcheck NAME: writes stdin to an executable script $T/NAME.
-mkcheck() {
-	{
-		echo '#!/bin/sh'
-		cat
-	} >"$T/$1"
-	chmod +x "$T/$1"
-}
-
 # start_loop STDIN ARGS...: starts hc-loop ARGS with stdin from STDIN (and
 # fd 4 closed, so that it does not hold the ack pipe itself), output in
 # $T/loop.out and $T/loop.err; sets $loop_pid.

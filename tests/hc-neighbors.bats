@@ -118,12 +118,6 @@ lab_monitoring_conf() {
 	EOF
 }
 
-# lab_show_logs: prints host 1's files for a failing test, and fails.
-lab_show_logs() {
-	tail -n 40 "$LAB_DIR"/*.prom "$LAB_DIR/exabgp-h1.log" "$LAB_DIR/exabgp-h1.out"
-	return 1
-}
-
 # sessions_are V: both hc-neighbors say the session with the router is V (0 or 1).
 sessions_are() {
 	metric_is "$LAB_DIR/hc-neighbors.prom" 'hc_bgp_session_up{neighbor="192.0.2.1"}' "$1" &&
@@ -140,7 +134,7 @@ sessions_are() {
 	lab_exabgp_start 1 "$LAB_DIR/monitoring.conf"
 	local web=$LAB_DIR/hc-web.prom text=$LAB_DIR/hc-neighbors.prom json=$LAB_DIR/hc-neighbors-json.prom
 	wait_until 60 sessions_are 1
-	wait_until 60 lab_nexthops_are "$H1" || lab_show_logs
+	wait_until 60 lab_nexthops_are "$H1"
 	metric_is "$text" hc_exabgp_up 1
 	metric_is "$json" hc_exabgp_up 1
 

@@ -255,10 +255,10 @@ PY
 lab_down() {
 	[[ -n ${LAB:-} ]] || return 0
 	local f pid
-	# A failed test shows what its hosts' ExaBGP and pipelines said (bats
-	# prints a teardown's output with the failure).
+	# A failed test shows what its hosts' ExaBGP and pipelines said, and
+	# the metrics files (bats prints a teardown's output with the failure).
 	if [[ -z ${BATS_TEST_COMPLETED:-} ]]; then
-		for f in "$LAB_DIR"/exabgp-h*.out "$LAB_DIR"/exabgp-h*.log; do
+		for f in "$LAB_DIR"/exabgp-h*.out "$LAB_DIR"/exabgp-h*.log "$LAB_DIR"/*.prom; do
 			[[ -s $f ]] || continue
 			echo "# the last lines of $f:"
 			tail -n 25 "$f"

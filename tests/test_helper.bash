@@ -146,3 +146,13 @@ require_root_netns() {
 	[[ $(id -u) == 0 ]] || skip "needs root for network namespaces"
 	command -v ip >/dev/null || skip "needs iproute2"
 }
+
+# mkcheck NAME: writes stdin to an executable script $T/NAME (T is the
+# test's directory, which the suite sets in setup).
+mkcheck() {
+	{
+		echo '#!/bin/sh'
+		cat
+	} >"$T/$1"
+	chmod +x "$T/$1"
+}
