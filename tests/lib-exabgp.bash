@@ -284,3 +284,32 @@ acks_every_form() {
 		assert_output $'error\t'"$control"
 	fi
 }
+
+# failing_pipeline MIN_LIFETIME: ExaBGP (exabgp_with) running a process whose
+# upstream fails at once, hc-announce with --min-lifetime MIN_LIFETIME.
+failing_pipeline() {
+	cat >"$LAB/pipeline" <<-EOF
+		#!/bin/sh
+		false | exec "$HC_BIN/hc-announce" --min-lifetime $1 203.0.113.10
+	EOF
+	chmod +x "$LAB/pipeline"
+	exabgp_with "$LAB/pipeline"
+}
+
+exabgp_exited() {
+	! kill -0 "$(<"$BATS_TEST_TMPDIR/exabgp.pid")" 2>/dev/null
+}
+
+# respawn_held NOTICE_S: a failing_pipeline with a minimum lifetime says
+# within NOTICE_S seconds that it will exit (ExaBGP's processes inherit its
+# standard error); 4 s later, time enough for ExaBGP to have respawned it six
+# times without the rule, ExaBGP still runs and the pipeline started once.
+respawn_held() {
+	wait_until "$1" grep -q "routes withdrawn; exiting in" "$LAB/exabgp.err"
+	local t0
+	t0=$(now_us)
+	wait_until 10 passed_us "$t0" 4000000
+	run ! exabgp_exited
+	run grep -c "start: withdraw 1 prefix" "$LAB/exabgp.err"
+	assert_output 1
+}

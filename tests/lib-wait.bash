@@ -5,6 +5,11 @@ now_us() {
 	echo "${EPOCHREALTIME/./}"
 }
 
+# passed_us T0 US: at least US microseconds have passed since T0 (now_us).
+passed_us() {
+	(($(now_us) - $1 >= $2))
+}
+
 # wait_until SECONDS COMMAND...: polls COMMAND every 20 ms until it succeeds;
 # fails once SECONDS (a decimal number is fine) have passed.
 wait_until() {
