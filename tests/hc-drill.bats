@@ -110,7 +110,8 @@ drill() {
 @test "hc-drill: a URL that does not answer fails the drill; the host is restored and announced again" {
 	pipeline
 	local dead
-	dead=$(free_port)
+	tcp_server dead 127.0.0.1 closed
+	dead=$port
 	drill --url "http://127.0.0.1:$dead/" --verify-limit 500ms
 	assert_failure 1
 	[[ $output == *"FAILED: http://127.0.0.1:$dead/ did not answer 2xx within 500.00 ms"*"connect: Connection refused"* ]]

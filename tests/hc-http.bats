@@ -837,15 +837,16 @@ both_ways() {
 	start_bg closer python3 "$tcp" 127.0.0.1 "$d/closer.port" close
 	start_bg resetter python3 "$tcp" 127.0.0.1 "$d/resetter.port" reset
 	start_bg ssh python3 "$tcp" 127.0.0.1 "$d/ssh.port" banner 'SSH-2.0-OpenSSH_9.2\r\n'
+	start_bg refused python3 "$tcp" 127.0.0.1 "$d/refused.port" closed
 	local name
-	for name in web hung tls soon closer resetter ssh; do
+	for name in web hung tls soon closer resetter ssh refused; do
 		wait_until 60 test -s "$d/$name.port"
 	done
 	local web hung tls soon closer resetter ssh
 	web=$(<"$d/web.port") hung=$(<"$d/hung.port") tls=$(<"$d/tls.port") soon=$(<"$d/soon.port")
 	closer=$(<"$d/closer.port") resetter=$(<"$d/resetter.port") ssh=$(<"$d/ssh.port")
 	local refused
-	refused=$(free_port)
+	refused=$(<"$d/refused.port")
 	# rc	reason	arguments (tab-separated: the scenarios of the tests above)
 	local table="
 0	HTTP 200	http://127.0.0.1:$web/

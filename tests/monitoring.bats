@@ -49,10 +49,12 @@ print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeou
 	printf '%s\n' 'up rc=0 ms=4.2 raw=up' 'up rc=1 ms=1000.1 raw=down' 'down rc=1 ms=2 raw=down' |
 		hc-announce --min-lifetime 0 --name web --metrics "$dir/hc-web.prom" 203.0.113.10 2>/dev/null
 	hc-neighbors --metrics "$dir/hc-neighbors.prom" 192.0.2.1 </dev/null 2>/dev/null
-	local port
-	port=$(free_port)
+	local port log=$BATS_TEST_TMPDIR/node.err
+	# Port 0: it binds a port of the kernel's choice and logs which.
 	start_bg node prometheus-node-exporter --collector.disable-defaults --collector.textfile \
-		--collector.textfile.directory="$dir" --web.listen-address="127.0.0.1:$port"
+		--collector.textfile.directory="$dir" --web.listen-address=127.0.0.1:0
+	wait_until 30 grep -q 'msg="Listening on" address=127.0.0.1:[0-9]' "$log"
+	port=$(sed -n 's/.*msg="Listening on" address=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n 1)
 	wait_until 10 node_metrics "$port" >/dev/null 2>&1
 	run node_metrics "$port"
 	assert_success
