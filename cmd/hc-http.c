@@ -343,13 +343,18 @@ observe(struct http_check *c, struct transfer *t, CURLcode rc, struct http_seen 
 		observe_cert(c, h, seen);
 }
 
-/* Milliseconds for CURLOPT_TIMEOUT_MS: the time left, rounded up, at least 1. */
+/*
+ * Milliseconds for CURLOPT_TIMEOUT_MS: the time left, rounded up, plus one.
+ * libcurl keeps its deadline in whole milliseconds and was seen to give up
+ * up to one of them early (299.79 ms for -t 300ms); the extra one keeps a
+ * transfer from ending before the check's own deadline.
+ */
 static long
 timeout_ms(hc_deadline d)
 {
 	int64_t left = hc_deadline_left(d);
 	int64_t ms = (left + HC_NS_PER_MS - 1) / HC_NS_PER_MS;
-	return ms < 1 ? 1L : (long)ms;
+	return ms < 0 ? 1L : (long)ms + 1;
 }
 
 /* "URL" or "URL (address:port)" when the address is not already in the URL. */
