@@ -12,13 +12,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-static long long
-cpu_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
+#include "cpu-ns.h"
 
 static size_t
 discard(char *p, size_t size, size_t n, void *ctx)
